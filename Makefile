@@ -1,0 +1,33 @@
+# Tugboat's build. `make build` writes bin/tug with its version stamped in.
+
+GO      ?= go
+BIN     := bin/tug
+PKG     := github.com/tugboat-gitops/tugboat
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --verify -q HEAD 2>/dev/null)
+LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
+           -X $(PKG)/internal/version.Commit=$(COMMIT)
+
+.PHONY: build vet fmt fmt-check clean
+
+## build: compile tug into bin/tug
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tug
+
+## vet: run go vet on every package
+vet:
+	$(GO) vet ./...
+
+## fmt: rewrite Go files in gofmt style
+fmt:
+	gofmt -l -w .
+
+## fmt-check: fail if any Go file is not gofmt-formatted
+fmt-check:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+
+## clean: remove build output
+clean:
+	rm -rf bin
+
+# Targets still to come from the lead engineer: test, testenv, demo, bench.
