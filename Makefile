@@ -8,7 +8,7 @@ COMMIT  ?= $(shell git rev-parse --verify -q HEAD 2>/dev/null)
 LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
            -X $(PKG)/internal/version.Commit=$(COMMIT)
 
-.PHONY: build vet fmt fmt-check clean
+.PHONY: build vet fmt fmt-check clean test test-unit testenv demo up
 
 ## build: compile tug into bin/tug
 build:
@@ -30,4 +30,22 @@ fmt-check:
 clean:
 	rm -rf bin
 
-# Targets still to come from the lead engineer: test, testenv, demo, bench.
+## testenv: build (once, ~12 min on 2 cores) or find the cached control plane and registry
+testenv:
+	$(GO) run ./cmd/tug-testenv build
+
+## demo: start the local environment (cluster, git server, registry), prove it works, stop
+demo: testenv
+	$(GO) run ./cmd/tug-testenv demo
+
+## up: start the local environment and keep it running until Ctrl-C
+up: testenv
+	$(GO) run ./cmd/tug-testenv up
+
+## test: unit and integration tests (integration tests use the local environment)
+test: testenv fmt-check vet
+	$(GO) test -count=1 -timeout 30m ./...
+
+## test-unit: unit tests only, no local environment
+test-unit:
+	$(GO) test -count=1 -short ./...

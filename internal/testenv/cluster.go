@@ -157,3 +157,15 @@ func (c *Cluster) Healthy() error {
 	}
 	return errors.Join(errs...)
 }
+
+// ComponentMemory returns the resident memory of each running component, in
+// bytes, read from /proc.
+func (c *Cluster) ComponentMemory() map[string]int64 {
+	out := map[string]int64{}
+	for _, p := range c.procs {
+		if rss, err := processRSS(p.cmd.Process.Pid); err == nil {
+			out[p.name] = rss
+		}
+	}
+	return out
+}
