@@ -71,3 +71,17 @@ func (o *Object) String() string {
 func (o *Object) DeepCopy() *Object {
 	return &Object{Unstructured: o.Unstructured.DeepCopy(), Source: o.Source}
 }
+
+// FromMap wraps a JSON-compatible map (as decoded from JSON or produced by
+// kustomize) as an object, normalizing its numbers.
+func FromMap(m map[string]any, source string) (*Object, error) {
+	clean, err := normalize(m)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return New(&unstructured.Unstructured{Object: clean.(map[string]any)}, source), nil
+}
+
+func unstructuredString(o *Object, fields ...string) (string, bool, error) {
+	return unstructured.NestedString(o.Object, fields...)
+}

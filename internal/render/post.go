@@ -1,13 +1,81 @@
 package render
 
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tugboat-gitops/tugboat/internal/object"
+)
+
 // PostOptions apply to the output of every renderer.
 type PostOptions struct {
 	// Namespace is set on namespaced objects that have none.
 	Namespace string
-	// Vars substitutes ${NAME} in every string value; with Strict (the
-	// default, see AllowUndefinedVars) an undefined ${NAME} is an error.
+	// Scope tells namespaced kinds from cluster-scoped ones beyond the
+	// built-in kinds and the CRDs in the set (the pipeline passes the
+	// cluster's discovery); an unknown kind counts as namespaced.
+	Scope object.ScopeFunc `json:"-"`
+	// Vars are substituted for ${NAME} (or ${NAME:=default}) in every object
+	// that mentions one; an undefined name is an error unless
+	// AllowUndefinedVars. "$${NAME}" stands for a literal "${NAME}".
 	Vars               map[string]string
 	AllowUndefinedVars bool
-	// Labels are added to every object.
+	// Labels are added to every object's metadata (never to selectors,
+	// which are immutable).
 	Labels map[string]string
+}
+
+// PostRender applies opts to objs, in place, and returns them.
+func PostRender(objs []*object.Object, opts PostOptions) ([]*object.Object, error) {
+	scope := object.SetScope(objs, opts.Scope)
+	for i, o := range objs {
+		if hasVarRef(o.Object) {
+			sub, err := substitute(o, opts.Vars, opts.AllowUndefinedVars)
+			if err != nil {
+				return nil, err
+			}
+			objs[i], o = sub, sub
+		}
+		if opts.Namespace != "" && o.GetNamespace() == "" {
+			if namespaced, _ := scope(o.ID().GroupKind()); namespaced {
+				o.SetNamespace(opts.Namespace)
+			}
+		}
+		if len(opts.Labels) > 0 {
+			labels := o.GetLabels()
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			for k, v := range opts.Labels {
+				labels[k] = v
+			}
+			o.SetLabels(labels)
+		}
+	}
+	return objs, nil
+}
+
+// hasVarRef reports whether any string in v contains "${".
+func hasVarRef(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		for _, e := range t {
+			if hasVarRef(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if hasVarRef(e) {
+				return true
+			}
+		}
+	case string:
+		return strings.Contains(t, "${")
+	}
+	return false
+}
+
+func objectError(o *object.Object, format string, args ...any) error {
+	return fmt.Errorf("%s: %s", o, fmt.Sprintf(format, args...))
 }
