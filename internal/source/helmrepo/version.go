@@ -12,14 +12,15 @@ import (
 // hundreds.
 const maxListed = 10
 
-// pickVersion returns the version among available that want selects: the
-// one spelled exactly like want if any, else the highest that satisfies want
-// as a semver constraint (">=1.2 <2", "~1.4", "1.2.3"). Empty want means
-// the highest stable version. Versions that are not semver are ignored.
-func pickVersion(available []string, want string) (string, error) {
-	for _, v := range available {
+// pickVersion returns the index of the version among available that want
+// selects: the one spelled exactly like want if any, else the highest that
+// satisfies want as a semver constraint (">=1.2 <2", "~1.4", "1.2.3").
+// Empty want means the highest stable version. Versions that are not semver
+// are ignored.
+func pickVersion(available []string, want string) (int, error) {
+	for i, v := range available {
 		if want != "" && v == want {
-			return v, nil
+			return i, nil
 		}
 	}
 	constraint := want
@@ -28,23 +29,23 @@ func pickVersion(available []string, want string) (string, error) {
 	}
 	c, err := semver.NewConstraint(constraint)
 	if err != nil {
-		return "", fmt.Errorf("invalid version or range %q: %w", want, err)
+		return -1, fmt.Errorf("invalid version or range %q: %w", want, err)
 	}
 	var best *semver.Version
-	var bestRaw string
-	for _, raw := range available {
+	bestIdx := -1
+	for i, raw := range available {
 		v, err := semver.NewVersion(raw)
 		if err != nil || !c.Check(v) {
 			continue
 		}
 		if best == nil || v.GreaterThan(best) {
-			best, bestRaw = v, raw
+			best, bestIdx = v, i
 		}
 	}
 	if best == nil {
-		return "", fmt.Errorf("%w %q; available: %s", ErrNoMatchingVersion, constraint, listVersions(available))
+		return -1, fmt.Errorf("%w %q; available: %s", ErrNoMatchingVersion, constraint, listVersions(available))
 	}
-	return bestRaw, nil
+	return bestIdx, nil
 }
 
 // listVersions names the highest few of available, newest first.
