@@ -82,6 +82,7 @@ from CI) and pull (the controller) without the cluster noticing.`,
 	cmd.AddCommand(
 		newVersionCommand(opts),
 		newCompletionCommand(),
+		newRenderCommand(opts),
 	)
 	return cmd
 }

@@ -21,17 +21,26 @@ import (
 	"github.com/tugboat-gitops/tugboat/internal/render"
 )
 
-// defaultMaxTotalBytes caps a render's output and a chart's unpacked size
-// when req.Limits leaves MaxTotalBytes unset.
+// defaultMaxTotalBytes caps a render's output when req.Limits leaves
+// MaxTotalBytes unset, as the render engine does.
 const defaultMaxTotalBytes = 100 << 20
+
+// DefaultMaxChartBytes caps a chart's unpacked size when the Renderer sets
+// no cap: Helm's own default.
+const DefaultMaxChartBytes = 100 << 20
 
 // defaultNamespace is the release namespace when the request names none,
 // as with `helm template` outside any kubeconfig context.
 const defaultNamespace = "default"
 
-// Renderer renders Helm charts. The zero value is ready to use and safe for
-// concurrent calls.
-type Renderer struct{}
+// Renderer renders Helm charts. The zero value is ready to use; a
+// Renderer is safe for concurrent use.
+type Renderer struct {
+	// MaxChartBytes caps a chart's unpacked size: its files and those of
+	// every archive in it, however nested (default DefaultMaxChartBytes).
+	// Each file is also capped by the request's Limits.MaxFileBytes.
+	MaxChartBytes int64
+}
 
 var _ render.Renderer = Renderer{}
 
@@ -40,21 +49,20 @@ var _ render.Renderer = Renderer{}
 // Helm's install order, then hooks (test hooks included); NOTES.txt and
 // partials are left out. Every path taken from the request stays inside
 // req.Root.
-func (Renderer) Render(ctx context.Context, req render.Request) ([]*object.Object, error) {
+func (r Renderer) Render(ctx context.Context, req render.Request) ([]*object.Object, error) {
 	where := req.Path
 	if req.Helm.ChartDir != "" {
 		where = req.Helm.ChartDir
 	}
-	objs, err := renderRequest(ctx, req)
+	objs, err := renderRequest(ctx, req, r.limits(req.Limits))
 	if err != nil {
 		return nil, fmt.Errorf("helm %s: %w", where, err)
 	}
 	return objs, nil
 }
 
-func renderRequest(ctx context.Context, req render.Request) ([]*object.Object, error) {
-	lim := limitsOf(req.Limits)
-	path, err := chartPath(req)
+func renderRequest(ctx context.Context, req render.Request, lim limits) ([]*object.Object, error) {
+	path, isDir, err := chartPath(req)
 	if err != nil {
 		return nil, err
 	}
@@ -69,67 +77,69 @@ func renderRequest(ctx context.Context, req render.Request) ([]*object.Object, e
 	if err != nil {
 		return nil, err
 	}
-	opts, err := releaseOptions(req.Helm, path, chrt.Name())
+	rel, err := newRelease(req.Helm, path, isDir, chrt.Name())
 	if err != nil {
 		return nil, err
 	}
-	docs, err := renderChart(ctx, chrt, vals, opts)
+	docs, err := renderChart(ctx, chrt, vals, rel)
 	if err != nil {
 		return nil, err
 	}
-	return decodeDocs(docs, req.Limits.Limits, lim.total)
+	return decodeDocs(docs, req.Limits.Limits, lim.output)
 }
 
-// chartPath returns the chart to load: req.Helm.ChartDir as given (it was
-// fetched by Tugboat, not taken from the repository), or req.Path confined
-// to req.Root with every symlink below it checked.
-func chartPath(req render.Request) (string, error) {
-	if dir := req.Helm.ChartDir; dir != "" {
-		if !filepath.IsAbs(dir) {
-			return "", fmt.Errorf("chart directory %q is not absolute", dir)
+// chartPath returns the chart to load and whether it is a directory (else
+// an archive): req.Helm.ChartDir as given (Tugboat fetched it, it is not
+// repository content), or req.Path confined to req.Root. Either way no
+// symlink in a chart directory may lead out of it (out of the repository,
+// for a chart in the repository).
+func chartPath(req render.Request) (string, bool, error) {
+	root, path := req.Helm.ChartDir, req.Helm.ChartDir
+	if path != "" && !filepath.IsAbs(path) {
+		return "", false, fmt.Errorf("chart directory %q is not absolute", path)
+	}
+	if path == "" {
+		var err error
+		root = req.Root
+		if path, err = confine.Join(req.Root, req.Path); err != nil {
+			return "", false, fmt.Errorf("chart: %w", err)
 		}
-		return dir, checkChartSymlinks(dir, dir)
 	}
-	path, err := confine.Join(req.Root, req.Path)
-	if err != nil {
-		return "", fmt.Errorf("chart: %w", err)
-	}
-	return path, checkChartSymlinks(req.Root, path)
-}
-
-// checkChartSymlinks refuses a chart directory holding a symlink out of
-// root before Helm's loader, which follows symlinks, reads it.
-func checkChartSymlinks(root, path string) error {
 	info, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("chart: %w", err)
+		return "", false, fmt.Errorf("chart: %w", err)
 	}
 	if !info.IsDir() {
-		return nil
+		return path, false, nil
 	}
+	// Helm's loader follows symlinks: judge them before it reads.
 	if err := confine.CheckSymlinks(root, path); err != nil {
-		return fmt.Errorf("chart: %w", err)
+		return "", false, fmt.Errorf("chart: %w", err)
 	}
-	return nil
+	return path, true, nil
 }
 
 // limits are the byte caps of one render.
 type limits struct {
-	// file caps one file: a values file, a chart archive, one unpacked
-	// file in an archive.
+	// file caps one file: a values file, a chart archive, a file of a
+	// chart unpacked or not.
 	file int64
-	// total caps the unpacked size of all archives of a chart together,
-	// and the rendered output.
-	total int64
+	// chart caps the unpacked size of a chart and its archives together.
+	chart int64
+	// output caps the rendered manifests.
+	output int64
 }
 
-func limitsOf(l render.Limits) limits {
-	out := limits{file: l.MaxFileBytes, total: l.MaxTotalBytes}
+func (r Renderer) limits(l render.Limits) limits {
+	out := limits{file: l.MaxFileBytes, chart: r.MaxChartBytes, output: l.MaxTotalBytes}
 	if out.file <= 0 {
 		out.file = object.DefaultLimits.MaxFileBytes
 	}
-	if out.total <= 0 {
-		out.total = defaultMaxTotalBytes
+	if out.chart <= 0 {
+		out.chart = DefaultMaxChartBytes
+	}
+	if out.output <= 0 {
+		out.output = defaultMaxTotalBytes
 	}
 	return out
 }

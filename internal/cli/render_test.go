@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRenderCommand(t *testing.T) {
+	dir := t.TempDir()
+	manifest := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  tag: ${TAG}\n"
+	if err := os.WriteFile(filepath.Join(dir, "cm.yaml"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		wantOut  []string
+		wantErr  string
+		wantCode int
+	}{
+		{name: "yaml", args: []string{"render", dir, "--var", "TAG=v1", "-n", "team"}, wantOut: []string{"kind: ConfigMap", "namespace: team", "tag: v1"}},
+		{name: "json list", args: []string{"render", dir, "--var", "TAG=v1", "-o", "json"}, wantOut: []string{`"kind": "List"`, `"tag": "v1"`}},
+		{name: "label", args: []string{"render", dir, "--var", "TAG=v1", "--label", "team=a"}, wantOut: []string{"team: a"}},
+		{name: "undefined variable", args: []string{"render", dir}, wantErr: "undefined variable TAG", wantCode: ExitFailure},
+		{name: "bad kind", args: []string{"render", dir, "--kind", "jsonnet"}, wantErr: `--kind "jsonnet"`, wantCode: ExitFailure},
+		{name: "bad var", args: []string{"render", dir, "--var", "1X"}, wantErr: "--var", wantCode: ExitFailure},
+		{name: "missing dir", args: []string{"render", filepath.Join(dir, "nope")}, wantErr: "nope", wantCode: ExitFailure},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := run(t, tt.args...)
+			if code != tt.wantCode {
+				t.Fatalf("exit code %d, want %d; stderr %q", code, tt.wantCode, stderr)
+			}
+			if tt.wantErr != "" && !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("stderr %q does not contain %q", stderr, tt.wantErr)
+			}
+			for _, w := range tt.wantOut {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("stdout does not contain %q:\n%s", w, stdout)
+				}
+			}
+			if tt.name == "json list" && !json.Valid([]byte(stdout)) {
+				t.Errorf("stdout is not JSON:\n%s", stdout)
+			}
+		})
+	}
+}

@@ -1,0 +1,32 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/tugboat-gitops/tugboat/internal/source"
+	"github.com/tugboat-gitops/tugboat/internal/source/git"
+)
+
+// fetchGit fetches src.Repo at src.Ref into the cache and returns the
+// checkout and the app's path in it.
+func (p *Pipeline) fetchGit(ctx context.Context, src SourceSpec) (*source.Artifact, string, error) {
+	ref, err := git.ParseRef(src.Ref)
+	if err != nil {
+		return nil, "", fmt.Errorf("source %s: %w", source.RedactURL(src.Repo), err)
+	}
+	s, err := git.New(git.Options{URL: src.Repo, Ref: ref, Credentials: src.Credentials, CacheDir: p.CacheDir})
+	if err != nil {
+		return nil, "", err
+	}
+	art, err := s.Fetch(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	path := filepath.Clean(filepath.FromSlash(src.Path))
+	if path == "" {
+		path = "."
+	}
+	return art, path, nil
+}

@@ -1,0 +1,45 @@
+// Package pipeline is the engine both drivers call: the tug CLI from CI and
+// the controller in the cluster. It runs source -> render (and, later,
+// plan -> apply -> health) with the same options for both.
+package pipeline
+
+import (
+	"github.com/tugboat-gitops/tugboat/internal/render"
+	"github.com/tugboat-gitops/tugboat/internal/render/helm"
+	"github.com/tugboat-gitops/tugboat/internal/render/kustomize"
+	"github.com/tugboat-gitops/tugboat/internal/render/plain"
+)
+
+// Pipeline holds what lives longer than one run: the source cache on disk
+// and the render cache in memory.
+type Pipeline struct {
+	// CacheDir holds git mirrors and downloaded charts.
+	CacheDir string
+	renderer *render.Engine
+}
+
+// Options configure New.
+type Options struct {
+	// CacheDir holds git mirrors and charts (default: the user cache dir).
+	CacheDir string
+	// RenderCacheSize is how many renders to keep in memory (default 256).
+	RenderCacheSize int
+}
+
+// New returns a pipeline with every renderer wired in.
+func New(opts Options) *Pipeline {
+	if opts.RenderCacheSize <= 0 {
+		opts.RenderCacheSize = 256
+	}
+	return &Pipeline{
+		CacheDir: opts.CacheDir,
+		renderer: &render.Engine{
+			Renderers: map[render.Kind]render.Renderer{
+				render.KindPlain:     plain.Renderer{},
+				render.KindKustomize: kustomize.Renderer{},
+				render.KindHelm:      helm.Renderer{},
+			},
+			Cache: render.NewCache(opts.RenderCacheSize),
+		},
+	}
+}

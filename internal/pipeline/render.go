@@ -1,0 +1,93 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/tugboat-gitops/tugboat/internal/object"
+	"github.com/tugboat-gitops/tugboat/internal/render"
+	"github.com/tugboat-gitops/tugboat/internal/source"
+)
+
+// SourceSpec says where an app's manifests come from: a local directory (a
+// checkout CI already has) or a git repository at a ref.
+type SourceSpec struct {
+	// Dir is a local directory; rendering is confined to the git checkout
+	// that holds it, or to Dir itself outside any checkout.
+	Dir string `json:"dir,omitempty"`
+	// Repo is a git URL, Ref a branch, tag, semver range or commit, and
+	// Path the app's directory in the repository.
+	Repo string `json:"repo,omitempty"`
+	Ref  string `json:"ref,omitempty"`
+	Path string `json:"path,omitempty"`
+	// Credentials for Repo; never printed.
+	Credentials source.Credentials `json:"-"`
+}
+
+// Rendered is the desired state of an app at one revision.
+type Rendered struct {
+	// Revision is what was rendered ("main@sha1:..."); empty for a local
+	// directory outside git.
+	Revision string           `json:"revision,omitempty"`
+	Objects  []*object.Object `json:"-"`
+}
+
+// Render fetches src and renders req from it. req.Root and req.Path are
+// set from src. Nothing is returned unless the whole render succeeded.
+func (p *Pipeline) Render(ctx context.Context, src SourceSpec, req render.Request) (*Rendered, error) {
+	art, path, err := p.fetch(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	req.Root, req.Path = art.Dir, path
+	objs, err := p.renderer.Render(ctx, art.Commit, req)
+	if err != nil {
+		return nil, err
+	}
+	return &Rendered{Revision: art.Revision, Objects: objs}, nil
+}
+
+func (p *Pipeline) fetch(ctx context.Context, src SourceSpec) (*source.Artifact, string, error) {
+	switch {
+	case src.Repo != "" && src.Dir != "":
+		return nil, "", errors.New("source: give a local directory or a repository, not both")
+	case src.Repo != "":
+		return p.fetchGit(ctx, src)
+	case src.Dir != "":
+		return localArtifact(src.Dir)
+	default:
+		return nil, "", errors.New("source: no directory or repository given")
+	}
+}
+
+// localArtifact confines a local directory to the git checkout around it,
+// so an overlay may use ../base but nothing outside the repository.
+func localArtifact(dir string) (*source.Artifact, string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("source %s: %w", dir, err)
+	}
+	if info, err := os.Stat(abs); err != nil {
+		return nil, "", fmt.Errorf("source %s: %w", dir, err)
+	} else if !info.IsDir() {
+		return nil, "", fmt.Errorf("source %s: not a directory", dir)
+	}
+	root := abs
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			root = d
+			break
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil {
+		return nil, "", fmt.Errorf("source %s: %w", dir, err)
+	}
+	return &source.Artifact{Dir: root}, rel, nil
+}

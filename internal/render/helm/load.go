@@ -1,0 +1,208 @@
+package helm
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"helm.sh/helm/v4/pkg/chart/loader/archive"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	"helm.sh/helm/v4/pkg/ignore"
+)
+
+var utf8bom = []byte{0xEF, 0xBB, 0xBF}
+
+// loadChart loads the chart directory or archive at path within the
+// limits, and refuses a chart that `helm template` refuses: a library
+// chart, or one whose declared dependencies are not vendored.
+func loadChart(path string, lim limits) (*chart.Chart, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("load chart: %w", err)
+	}
+	b := newBudget(lim)
+	var chrt *chart.Chart
+	if info.IsDir() {
+		chrt, err = loadDir(path, b)
+	} else {
+		chrt, err = loadArchive(path, b)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load chart: %w", err)
+	}
+	// Helm's install action takes v1 and v2 charts only; the v2 loader
+	// would read a v3 chart as v2 rather than refuse it.
+	if v := chrt.Metadata.APIVersion; v != chart.APIVersionV1 && v != chart.APIVersionV2 {
+		return nil, fmt.Errorf("chart apiVersion %q is not supported (want v1 or v2)", v)
+	}
+	if t := chrt.Metadata.Type; t != "" && t != "application" {
+		return nil, fmt.Errorf("%s charts are not installable", t)
+	}
+	if err := checkDependencies(chrt); err != nil {
+		return nil, err
+	}
+	return chrt, nil
+}
+
+// loadArchive checks a chart archive, then has Helm load it from the very
+// bytes that were checked.
+func loadArchive(file string, b *budget) (*chart.Chart, error) {
+	data, err := readArchive(file, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.checkArchive(filepath.Base(file), bytes.NewReader(data), 1); err != nil {
+		return nil, err
+	}
+	return loader.LoadArchive(bytes.NewReader(data))
+}
+
+// loadDir reads a chart directory as Helm's directory loader does
+// (.helmignore honoured, symlinks followed, files in lexical order) but
+// within the render's limits and refusing symlink loops, then checks the
+// subchart archives in charts/ before Helm unpacks them.
+func loadDir(dir string, b *budget) (*chart.Chart, error) {
+	rules, err := ignoreRules(dir, b)
+	if err != nil {
+		return nil, err
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, err
+	}
+	w := &dirWalker{rules: rules, b: b}
+	if err := w.walk(dir, "", []string{real}); err != nil {
+		return nil, err
+	}
+	for _, f := range w.files {
+		if isSubchartArchive(f.Name) {
+			if err := b.checkArchive(f.Name, bytes.NewReader(f.Data), 1); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return loader.LoadFiles(w.files)
+}
+
+func ignoreRules(dir string, b *budget) (*ignore.Rules, error) {
+	file := filepath.Join(dir, ignore.HelmIgnore)
+	info, err := os.Stat(file)
+	if os.IsNotExist(err) {
+		rules := ignore.Empty()
+		rules.AddDefaults()
+		return rules, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if info.Size() > b.perFile {
+		return nil, fmt.Errorf("%s: %w: over %d bytes", ignore.HelmIgnore, errTooLarge, b.perFile)
+	}
+	rules, err := ignore.ParseFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ignore.HelmIgnore, err)
+	}
+	rules.AddDefaults()
+	return rules, nil
+}
+
+// dirWalker collects a chart directory's files the way Helm names them:
+// slash-separated paths relative to the chart, symlinks by their own name.
+type dirWalker struct {
+	rules *ignore.Rules
+	b     *budget
+	files []*archive.BufferedFile
+}
+
+// walk visits dir (chart-relative rel); stack holds the real paths of the
+// directories being walked, to refuse a symlink back to one of them, which
+// Helm would follow until the path grows too long.
+func (w *dirWalker) walk(dir, rel string, stack []string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		path, name := filepath.Join(dir, e.Name()), e.Name()
+		if rel != "" {
+			name = rel + "/" + name
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if w.rules.Ignore(name, info) {
+			continue
+		}
+		if info.IsDir() {
+			err = w.walkDir(path, name, stack)
+		} else {
+			err = w.addFile(path, name, info)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *dirWalker) walkDir(path, name string, stack []string) error {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if slices.Contains(stack, real) {
+		return fmt.Errorf("%s: symlink loop back to %s", name, real)
+	}
+	return w.walk(path, name, append(stack, real))
+}
+
+func (w *dirWalker) addFile(path, name string, info os.FileInfo) error {
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s: cannot load an irregular file (mode %s)", name, info.Mode())
+	}
+	if err := w.b.addFile(name, info.Size()); err != nil {
+		return err
+	}
+	w.b.left -= info.Size()
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	// The file may have grown since it was measured; read no more than
+	// was charged, and one byte to notice.
+	data, err := io.ReadAll(io.LimitReader(f, info.Size()+1))
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if int64(len(data)) > info.Size() {
+		return fmt.Errorf("%s: changed while being read", name)
+	}
+	data = bytes.TrimPrefix(data, utf8bom)
+	w.files = append(w.files, &archive.BufferedFile{Name: name, ModTime: info.ModTime(), Data: data})
+	return nil
+}
+
+// checkDependencies refuses a chart whose Chart.yaml declares a dependency
+// that is not in charts/, as `helm template` does: Tugboat never downloads
+// while rendering.
+func checkDependencies(c *chart.Chart) error {
+	var missing []string
+	for _, d := range c.Metadata.Dependencies {
+		found := slices.ContainsFunc(c.Dependencies(), func(sc *chart.Chart) bool { return sc.Name() == d.Name })
+		if !found {
+			missing = append(missing, d.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("dependencies declared in Chart.yaml but missing from charts/: %s (vendor them with `helm dependency build`; nothing is downloaded while rendering)",
+			strings.Join(missing, ", "))
+	}
+	return nil
+}
