@@ -31,6 +31,7 @@ type renderOptions struct {
 	apiVersions []string
 	allowUndef  bool
 	allowRemote bool
+	chart       pipeline.ChartSpec
 }
 
 func newRenderCommand(g *GlobalOptions) *cobra.Command {
@@ -55,6 +56,10 @@ are refused. Credentials come from files (--password-file, --token-file,
 			}
 			if o.src.Credentials, err = o.credentials(); err != nil {
 				return err
+			}
+			if o.chart.Repo != "" || o.chart.Name != "" {
+				o.chart.Username, o.chart.Password = os.Getenv("TUGBOAT_HELM_USERNAME"), os.Getenv("TUGBOAT_HELM_PASSWORD")
+				o.src.Chart = &o.chart
 			}
 			p := pipeline.New(pipeline.Options{})
 			out, err := p.Render(cmd.Context(), o.src, req)
@@ -84,6 +89,9 @@ func (o *renderOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.kubeVersion, "kube-version", "", "Kubernetes version helm templates see")
 	f.StringArrayVar(&o.apiVersions, "api-versions", nil, "API versions helm templates see (repeatable)")
 	f.BoolVar(&o.allowRemote, "allow-remote-bases", false, "let kustomize fetch remote bases")
+	f.StringVar(&o.chart.Repo, "chart-repo", "", "Helm chart repository (https://... index, or oci://...); credentials from TUGBOAT_HELM_USERNAME/PASSWORD")
+	f.StringVar(&o.chart.Name, "chart", "", "chart name in --chart-repo")
+	f.StringVar(&o.chart.Version, "chart-version", "", "chart version or semver range (default: newest stable)")
 	f.StringVar(&o.creds.Username, "username", "", "git user name (HTTP basic auth, or SSH user)")
 	f.StringVar(&o.creds.PasswordFile, "password-file", "", "file holding the git password")
 	f.StringVar(&o.creds.TokenFile, "token-file", "", "file holding a git access token")

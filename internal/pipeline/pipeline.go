@@ -4,6 +4,10 @@
 package pipeline
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+
 	"github.com/tugboat-gitops/tugboat/internal/render"
 	"github.com/tugboat-gitops/tugboat/internal/render/helm"
 	"github.com/tugboat-gitops/tugboat/internal/render/kustomize"
@@ -32,7 +36,7 @@ func New(opts Options) *Pipeline {
 		opts.RenderCacheSize = 256
 	}
 	return &Pipeline{
-		CacheDir: opts.CacheDir,
+		CacheDir: cacheDir(opts.CacheDir),
 		renderer: &render.Engine{
 			Renderers: map[render.Kind]render.Renderer{
 				render.KindPlain:     plain.Renderer{},
@@ -42,4 +46,24 @@ func New(opts Options) *Pipeline {
 			Cache: render.NewCache(opts.RenderCacheSize),
 		},
 	}
+}
+
+func cacheDir(dir string) string {
+	if dir != "" {
+		return dir
+	}
+	if user, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(user, "tugboat")
+	}
+	return filepath.Join(os.TempDir(), "tugboat-cache")
+}
+
+// emptyRoot is the repository root of an app that has none (a chart from a
+// chart repository alone): an empty directory, so nothing can be read.
+func (p *Pipeline) emptyRoot() (string, error) {
+	dir := filepath.Join(p.CacheDir, "empty")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("cache %s: %w", p.CacheDir, err)
+	}
+	return dir, nil
 }

@@ -25,6 +25,21 @@ type SourceSpec struct {
 	Path string `json:"path,omitempty"`
 	// Credentials for Repo; never printed.
 	Credentials source.Credentials `json:"-"`
+	// Chart, when set, is a Helm chart from a chart repository; values
+	// files then come from Dir or Repo, if one is given.
+	Chart *ChartSpec `json:"chart,omitempty"`
+}
+
+// ChartSpec names a chart in an index.yaml or OCI repository.
+type ChartSpec struct {
+	// Repo is https://host/path or oci://host/path.
+	Repo string `json:"repo"`
+	Name string `json:"name"`
+	// Version is exact or a semver range; empty means the newest stable.
+	Version string `json:"version,omitempty"`
+	// Username and Password authenticate to Repo; never printed.
+	Username string `json:"-"`
+	Password string `json:"-"`
 }
 
 // Rendered is the desired state of an app at one revision.
@@ -43,7 +58,17 @@ func (p *Pipeline) Render(ctx context.Context, src SourceSpec, req render.Reques
 		return nil, err
 	}
 	req.Root, req.Path = art.Dir, path
-	objs, err := p.renderer.Render(ctx, art.Commit, req)
+	revision := art.Commit
+	if src.Chart != nil {
+		chart, err := p.fetchChart(ctx, src.Chart)
+		if err != nil {
+			return nil, err
+		}
+		req.Kind, req.Helm.ChartDir = render.KindHelm, chart.Dir
+		revision = chart.Digest + "/" + art.Commit
+		art.Revision = joinRevision(chart.Name+"@"+chart.Version, art.Revision)
+	}
+	objs, err := p.renderer.Render(ctx, revision, req)
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +83,10 @@ func (p *Pipeline) fetch(ctx context.Context, src SourceSpec) (*source.Artifact,
 		return p.fetchGit(ctx, src)
 	case src.Dir != "":
 		return localArtifact(src.Dir)
+	case src.Chart != nil:
+		// A chart alone: values files have no repository to come from.
+		dir, err := p.emptyRoot()
+		return &source.Artifact{Dir: dir}, ".", err
 	default:
 		return nil, "", errors.New("source: no directory or repository given")
 	}

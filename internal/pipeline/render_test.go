@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/tugboat-gitops/tugboat/internal/render"
 	"github.com/tugboat-gitops/tugboat/internal/source"
 	"github.com/tugboat-gitops/tugboat/internal/testenv"
@@ -69,3 +71,45 @@ func knownHosts(t *testing.T, g *testenv.GitServer) []byte {
 	}
 	return data
 }
+
+// TestRenderChartFromRegistry renders a chart pulled from the local OCI
+// registry with a values file taken from a git repository.
+func TestRenderChartFromRegistry(t *testing.T) {
+	testenv.SkipIfShort(t)
+	reg := testenv.NewRegistry(t)
+	ctx := context.Background()
+	archive, err := testenv.PackageChart("../render/helm/testdata/charts/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.PushChartArchive(ctx, "charts/app", "1.2.0", archive); err != nil {
+		t.Fatal(err)
+	}
+	values := t.TempDir()
+	if err := os.WriteFile(filepath.Join(values, "prod.yaml"), []byte("replicaCount: 4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := New(Options{CacheDir: t.TempDir()})
+	chart := &ChartSpec{Repo: "oci://" + reg.Host + "/charts", Name: "app", Version: ">=1.2 <2", Username: reg.Username, Password: reg.Password}
+	out, err := p.Render(ctx, SourceSpec{Dir: values, Chart: chart}, render.Request{Helm: render.HelmOptions{ValuesFiles: []string{"prod.yaml"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.Revision, "app@1.2.0") {
+		t.Errorf("revision = %q, want app@1.2.0...", out.Revision)
+	}
+	var replicas int64
+	for _, o := range out.Objects {
+		if o.GetKind() == "Deployment" && strings.Contains(o.GetName(), "app") {
+			replicas, _, _ = unstructured.NestedInt64(o.Object, "spec", "replicas")
+		}
+	}
+	if replicas != 4 {
+		t.Errorf("deployment replicas = %d, want 4 from the values file", replicas)
+	}
+	chart.Password = "wrong-password"
+	if _, err := p.Render(ctx, SourceSpec{Chart: chart}, render.Request{}); err == nil || strings.Contains(err.Error(), "wrong-password") {
+		t.Errorf("wrong registry password: err = %v, want an error without the password", err)
+	}
+}
+

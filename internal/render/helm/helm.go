@@ -21,9 +21,6 @@ import (
 	"github.com/tugboat-gitops/tugboat/internal/render"
 )
 
-// defaultMaxTotalBytes caps a render's output when req.Limits leaves
-// MaxTotalBytes unset, as the render engine does.
-const defaultMaxTotalBytes = 100 << 20
 
 // DefaultMaxChartBytes caps a chart's unpacked size when the Renderer sets
 // no cap: Helm's own default.
@@ -139,7 +136,7 @@ func (r Renderer) limits(l render.Limits) limits {
 		out.chart = DefaultMaxChartBytes
 	}
 	if out.output <= 0 {
-		out.output = defaultMaxTotalBytes
+		out.output = render.DefaultMaxTotalBytes
 	}
 	return out
 }

@@ -7,11 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/static"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/tugboat-gitops/tugboat/internal/testenv"
 )
@@ -21,25 +16,11 @@ import (
 // hold "+", so version's "+" becomes "_". It returns the layer digest.
 func pushChart(t *testing.T, reg *testenv.Registry, repo, version string, archive []byte) string {
 	t.Helper()
-	layer := static.NewLayer(archive, ChartLayerMediaType)
-	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
-	img = mutate.ConfigMediaType(img, ChartConfigMediaType)
-	img, err := mutate.Append(img, mutate.Addendum{Layer: layer, MediaType: ChartLayerMediaType})
+	d, err := reg.PushChartArchive(context.Background(), repo, version, archive)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := reg.Reference(repo, strings.ReplaceAll(version, "+", "_"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img, remote.WithAuth(reg.Authenticator())); err != nil {
-		t.Fatalf("push %s: %v", ref, err)
-	}
-	d, err := layer.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.String()
+	return d
 }
 
 func TestFetchFromRegistry(t *testing.T) {
