@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 	"github.com/tugboat-gitops/tugboat/internal/render"
@@ -43,7 +44,9 @@ func newRenderCommand(g *GlobalOptions) *cobra.Command {
 directory unless --kind is given) into the exact objects Tugboat would apply.
 
 Nothing outside the repository is read: symlinks and ../ paths that leave it
-are refused. Credentials come from files (--password-file, --token-file,
+are refused. With --kubeconfig or --context, Helm templates see that
+cluster's version and API versions, and its discovery tells which kinds are
+namespaced. Credentials come from files (--password-file, --token-file,
 --ssh-key) or TUGBOAT_GIT_* environment variables, never from flag values.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,6 +63,15 @@ are refused. Credentials come from files (--password-file, --token-file,
 			if o.chart.Repo != "" || o.chart.Name != "" {
 				o.chart.Username, o.chart.Password = os.Getenv("TUGBOAT_HELM_USERNAME"), os.Getenv("TUGBOAT_HELM_PASSWORD")
 				o.src.Chart = &o.chart
+			}
+			if cmd.Flag("kubeconfig").Changed || cmd.Flag("context").Changed {
+				c, err := cluster.Connect(g.Kubeconfig, g.Context)
+				if err != nil {
+					return err
+				}
+				if err := pipeline.TargetCluster(cmd.Context(), &req, c); err != nil {
+					return err
+				}
 			}
 			p := pipeline.New(pipeline.Options{})
 			out, err := p.Render(cmd.Context(), o.src, req)

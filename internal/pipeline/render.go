@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/render"
 	"github.com/tugboat-gitops/tugboat/internal/source"
@@ -119,4 +120,24 @@ func localArtifact(dir string) (*source.Artifact, string, error) {
 		return nil, "", fmt.Errorf("source %s: %w", dir, err)
 	}
 	return &source.Artifact{Dir: root}, rel, nil
+}
+
+// TargetCluster makes req render for c: Helm templates see c's version and
+// API versions (unless given), and namespaced kinds are told by c's
+// discovery.
+func TargetCluster(ctx context.Context, req *render.Request, c *cluster.Cluster) error {
+	if req.Helm.KubeVersion == "" || len(req.Helm.APIVersions) == 0 {
+		version, apis, err := c.Capabilities(ctx)
+		if err != nil {
+			return err
+		}
+		if req.Helm.KubeVersion == "" {
+			req.Helm.KubeVersion = version
+		}
+		if len(req.Helm.APIVersions) == 0 {
+			req.Helm.APIVersions = apis
+		}
+	}
+	req.Post.Scope = c.Scope()
+	return nil
 }

@@ -1,0 +1,137 @@
+// Package cluster connects to a destination cluster: a client
+// configuration from a kubeconfig and context, a dynamic client, and
+// discovery (kinds, their scope, and the capabilities Helm templates see).
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/tugboat-gitops/tugboat/internal/object"
+)
+
+// Cluster is a connection to one destination cluster.
+type Cluster struct {
+	// Name is the kubeconfig context (or the server URL).
+	Name      string
+	Config    *rest.Config
+	Dynamic   dynamic.Interface
+	Discovery discovery.CachedDiscoveryInterface
+	// Mapper maps kinds to resources; Reset it after CRDs are created.
+	Mapper *restmapper.DeferredDiscoveryRESTMapper
+}
+
+// Connect loads kubeconfig (a path or a list; empty means the default
+// loading rules: $KUBECONFIG, then ~/.kube/config) with context (empty: the
+// current one).
+func Connect(kubeconfig, kubeContext string) (*Cluster, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if kubeconfig != "" {
+		rules.ExplicitPath = ""
+		rules.Precedence = strings.Split(kubeconfig, ":")
+	}
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: kubeContext}
+	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	cfg, err := loader.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	name := kubeContext
+	if name == "" {
+		if raw, err := loader.RawConfig(); err == nil {
+			name = raw.CurrentContext
+		}
+	}
+	return FromConfig(name, cfg)
+}
+
+// FromConfig connects with a ready client configuration. Client-side rate
+// limiting is turned off unless cfg sets it: the API server's own priority
+// and fairness is the limit that matters, and client throttling would make
+// a large apply wait for nothing.
+func FromConfig(name string, cfg *rest.Config) (*Cluster, error) {
+	cfg = rest.CopyConfig(cfg)
+	if cfg.QPS == 0 && cfg.Burst == 0 && cfg.RateLimiter == nil {
+		cfg.QPS, cfg.Burst = -1, -1
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
+	}
+	if name == "" {
+		name = cfg.Host
+	}
+	cached := memory.NewMemCacheClient(dc)
+	return &Cluster{
+		Name: name, Config: cfg, Dynamic: dyn, Discovery: cached,
+		Mapper: restmapper.NewDeferredDiscoveryRESTMapper(cached),
+	}, nil
+}
+
+// Mapping returns the resource of a kind; with a stale discovery cache it
+// refreshes once, since CRDs may have been created since it was filled.
+func (c *Cluster) Mapping(gk schema.GroupKind, version string) (*meta.RESTMapping, error) {
+	m, err := c.Mapper.RESTMapping(gk, version)
+	if meta.IsNoMatchError(err) {
+		c.Mapper.Reset()
+		m, err = c.Mapper.RESTMapping(gk, version)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: kind %s: %w", c.Name, gk, err)
+	}
+	return m, nil
+}
+
+// Scope tells namespaced kinds from cluster-scoped ones by discovery.
+func (c *Cluster) Scope() object.ScopeFunc {
+	return func(gk schema.GroupKind) (bool, bool) {
+		m, err := c.Mapper.RESTMapping(gk)
+		if err != nil {
+			return true, false
+		}
+		return m.Scope.Name() == meta.RESTScopeNameNamespace, true
+	}
+}
+
+// Capabilities returns the server version and the API versions it serves,
+// in Helm's form ("apps/v1" and "apps/v1/Deployment").
+func (c *Cluster) Capabilities(ctx context.Context) (string, []string, error) {
+	v, err := c.Discovery.ServerVersion()
+	if err != nil {
+		return "", nil, fmt.Errorf("cluster %s: server version: %w", c.Name, err)
+	}
+	_, lists, err := c.Discovery.ServerGroupsAndResources()
+	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
+		return "", nil, fmt.Errorf("cluster %s: discovery: %w", c.Name, err)
+	}
+	seen := map[string]bool{}
+	for _, l := range lists {
+		seen[l.GroupVersion] = true
+		for _, r := range l.APIResources {
+			if !strings.Contains(r.Name, "/") {
+				seen[l.GroupVersion+"/"+r.Kind] = true
+			}
+		}
+	}
+	versions := make([]string, 0, len(seen))
+	for gv := range seen {
+		versions = append(versions, gv)
+	}
+	sort.Strings(versions)
+	return v.GitVersion, versions, nil
+}
