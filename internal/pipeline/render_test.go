@@ -112,4 +112,3 @@ func TestRenderChartFromRegistry(t *testing.T) {
 		t.Errorf("wrong registry password: err = %v, want an error without the password", err)
 	}
 }
-

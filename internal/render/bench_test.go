@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tugboat-gitops/tugboat/internal/render"
+	"github.com/tugboat-gitops/tugboat/internal/render/helm"
 )
 
 const benchApps = 200
@@ -69,6 +70,43 @@ func BenchmarkRenderKustomizeRepo(b *testing.B) {
 		b.ResetTimer()
 		for b.Loop() {
 			renderAll(e, "commit-1")
+		}
+	})
+}
+
+// BenchmarkRenderHelmChart renders the test chart with 200 different
+// values: "cold" renders each, "cached" renders the same 200 again at the
+// same revision. One op is all 200 renders.
+func BenchmarkRenderHelmChart(b *testing.B) {
+	root, err := filepath.Abs("helm/testdata")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := newEngine()
+	e.Renderers[render.KindHelm] = helm.Renderer{}
+	ctx := context.Background()
+	renderAll := func(revision string) {
+		for i := range benchApps {
+			req := render.Request{Root: root, Path: "charts/app", Helm: render.HelmOptions{
+				ReleaseName: fmt.Sprintf("app-%03d", i),
+				Set:         []string{fmt.Sprintf("replicaCount=%d", i%5+1), fmt.Sprintf("image.tag=1.0.%d", i)},
+			}}
+			if _, err := e.Render(ctx, revision, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("cold", func(b *testing.B) {
+		for b.Loop() {
+			renderAll("")
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		e.Cache = render.NewCache(benchApps)
+		renderAll("commit-1")
+		b.ResetTimer()
+		for b.Loop() {
+			renderAll("commit-1")
 		}
 	})
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/tugboat-gitops/tugboat/internal/render"
 )
 
-
 // DefaultMaxChartBytes caps a chart's unpacked size when the Renderer sets
 // no cap: Helm's own default.
 const DefaultMaxChartBytes = 100 << 20

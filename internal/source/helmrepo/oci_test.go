@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/tugboat-gitops/tugboat/internal/testenv"
 )
 
