@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
@@ -30,6 +32,10 @@ type Cluster struct {
 	Discovery discovery.CachedDiscoveryInterface
 	// Mapper maps kinds to resources; Reset it after CRDs are created.
 	Mapper *restmapper.DeferredDiscoveryRESTMapper
+
+	metaOnce sync.Once
+	meta     metadata.Interface
+	metaErr  error
 }
 
 // Connect loads kubeconfig (a path or a list; empty means the default

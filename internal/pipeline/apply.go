@@ -1,0 +1,146 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tugboat-gitops/tugboat/internal/apply"
+	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/health"
+	"github.com/tugboat-gitops/tugboat/internal/inventory"
+	"github.com/tugboat-gitops/tugboat/internal/object"
+	"github.com/tugboat-gitops/tugboat/internal/plan"
+)
+
+// Result is what a run did (or, for a plan, would do) to one app.
+type Result struct {
+	App       string          `json:"app"`
+	Cluster   string          `json:"cluster"`
+	Revision  string          `json:"revision,omitempty"`
+	ChangeSet *plan.ChangeSet `json:"changeSet"`
+	Health    []health.Result `json:"health,omitempty"`
+}
+
+// Hooks let a driver follow a run as it happens.
+type Hooks struct {
+	// Applied is called after each object is applied or pruned.
+	Applied func(c *plan.Change, err error)
+	// Progress is called while waiting for health.
+	Progress func(ready, total int, waiting []health.Result)
+}
+
+// Plan renders app and decides what applying it to c would change,
+// validating every changed object with a server-side dry-run. It writes
+// nothing.
+func (p *Pipeline) Plan(ctx context.Context, app App, c *cluster.Cluster) (*Result, error) {
+	res, _, _, err := p.plan(ctx, app, c)
+	return res, err
+}
+
+func (p *Pipeline) plan(ctx context.Context, app App, c *cluster.Cluster) (*Result, *inventory.Inventory, []*object.Object, error) {
+	if err := TargetCluster(ctx, &app.Render, c); err != nil {
+		return nil, nil, nil, err
+	}
+	rendered, err := p.Render(ctx, app.Source, app.Render)
+	if err != nil {
+		// Nothing is planned, so nothing can be pruned: a failed fetch or
+		// render never deletes.
+		return nil, nil, nil, fmt.Errorf("app %s: %w", app.Name, err)
+	}
+	if len(rendered.Objects) == 0 && !app.Sync.AllowEmpty {
+		return nil, nil, nil, fmt.Errorf("app %s: renders to no objects; refusing to prune everything it owns (allow empty apps to do that)", app.Name)
+	}
+	inv, err := (&inventory.Store{Cluster: c}).Load(ctx, app.Name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cs, err := plan.Make(ctx, plan.Target{Cluster: c, App: app.Name, Inventory: inv}, rendered.Objects, plan.Options{
+		Prune: app.Sync.Prune, Adopt: app.Sync.Adopt, ForceConflicts: app.Sync.ForceConflicts,
+		ForceRecreate: app.Sync.ForceRecreate, Concurrency: app.Sync.Concurrency,
+	})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("app %s: %w", app.Name, err)
+	}
+	return &Result{App: app.Name, Cluster: c.Name, Revision: rendered.Revision, ChangeSet: cs}, inv, rendered.Objects, nil
+}
+
+// Apply plans app and carries the plan out: records the pending inventory,
+// applies in stages, prunes, records the final inventory, and waits for
+// health if asked.
+func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks Hooks) (*Result, error) {
+	res, inv, desired, err := p.plan(ctx, app, c)
+	if err != nil {
+		return nil, err
+	}
+	store := &inventory.Store{Cluster: c}
+	if pending, grows := pendingInventory(inv, res.ChangeSet); grows {
+		if err := store.Save(ctx, pending); err != nil {
+			return res, err
+		}
+	}
+	opts := apply.Options{ForceConflicts: app.Sync.ForceConflicts, Concurrency: app.Sync.Concurrency, Done: hooks.Applied}
+	if err := apply.Apply(ctx, c, res.ChangeSet, opts); err != nil {
+		return res, fmt.Errorf("app %s: %w", app.Name, err)
+	}
+	if err := apply.Prune(ctx, c, res.ChangeSet, opts); err != nil {
+		return res, fmt.Errorf("app %s: %w", app.Name, err)
+	}
+	final := finalInventory(inv, res.ChangeSet, res.Revision, app.Sync.Prune)
+	if err := store.Save(ctx, final); err != nil {
+		return res, err
+	}
+	if !app.Sync.Wait {
+		return res, nil
+	}
+	ids := make([]object.ID, len(desired))
+	for i, o := range desired {
+		ids[i] = o.ID()
+	}
+	res.Health, err = health.Wait(ctx, c.Dynamic, c.Mapper, ids, health.WaitOptions{Timeout: app.Sync.Timeout, Progress: hooks.Progress})
+	if err != nil {
+		return res, fmt.Errorf("app %s: %w", app.Name, err)
+	}
+	return res, nil
+}
+
+// pendingInventory is previous ∪ desired, recorded before the first write
+// so that an apply that dies half-way still knows what to prune; grows is
+// false when desired adds nothing to what is recorded.
+func pendingInventory(inv *inventory.Inventory, cs *plan.ChangeSet) (*inventory.Inventory, bool) {
+	index := inv.Index()
+	out := &inventory.Inventory{App: inv.App, Revision: inv.Revision, Pending: true, Entries: append([]inventory.Entry(nil), inv.Entries...)}
+	grows := false
+	for _, c := range cs.Changes {
+		if c.Desired == nil {
+			continue
+		}
+		if _, ok := index[c.ID]; !ok {
+			out.Entries = append(out.Entries, entryOf(c))
+			grows = true
+		}
+	}
+	return out, grows
+}
+
+// finalInventory is what the app owns after a successful run: everything
+// desired, plus, when pruning is off, what it owned before and kept.
+func finalInventory(inv *inventory.Inventory, cs *plan.ChangeSet, revision string, pruned bool) *inventory.Inventory {
+	out := &inventory.Inventory{App: inv.App, Revision: revision}
+	handled := map[object.ID]bool{}
+	for _, c := range cs.Changes {
+		handled[c.ID] = true
+		if c.Desired != nil {
+			out.Entries = append(out.Entries, entryOf(c))
+		}
+	}
+	for _, e := range inv.Entries {
+		if !pruned && !handled[e.ID()] {
+			out.Entries = append(out.Entries, e)
+		}
+	}
+	return out
+}
+
+func entryOf(c plan.Change) inventory.Entry {
+	return inventory.Entry{Group: c.ID.Group, Version: c.Version, Kind: c.ID.Kind, Namespace: c.ID.Namespace, Name: c.ID.Name, Fields: c.Fields}
+}

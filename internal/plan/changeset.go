@@ -1,0 +1,106 @@
+// Package plan decides what an apply would change: for every desired object
+// create, update (with a field-level diff) or unchanged, and for every
+// object the app owned before and no longer declares, prune. The result is
+// a ChangeSet, the one type that plan, apply, prune, inventory, logs and
+// events all report in.
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/tugboat-gitops/tugboat/internal/object"
+)
+
+// Action is what happens, or happened, to one object.
+type Action string
+
+// The actions.
+const (
+	Create    Action = "create"
+	Update    Action = "update"
+	Unchanged Action = "unchanged"
+	Prune     Action = "prune"
+	// Recreate: an immutable field changed and recreation was asked for.
+	Recreate Action = "recreate"
+	// Skip: an object that would be pruned but is marked
+	// tugboat.dev/prune: disabled, or is no longer labelled as ours.
+	Skip Action = "skip"
+)
+
+// Change is one object's entry in a ChangeSet.
+type Change struct {
+	ID     object.ID `json:"id"`
+	Action Action    `json:"action"`
+	// Diff is a unified diff of the object's YAML, live before desired,
+	// with Secret values redacted; empty for unchanged objects.
+	Diff string `json:"diff,omitempty"`
+	// Reason explains a Skip, a Recreate or a failure.
+	Reason string `json:"reason,omitempty"`
+	// Desired is the object to apply (nil for prune and skip).
+	Desired *object.Object `json:"-"`
+	// Version is the API version the object is applied (or was applied) as.
+	Version string `json:"-"`
+	// Fields is the hash of the fields Tugboat's manager owns on the live
+	// object, for the inventory; set after an apply, or from the live
+	// object when nothing needed writing.
+	Fields string `json:"-"`
+	// Restamp asks apply to write an object whose content is unchanged,
+	// to record a new desired hash on it.
+	Restamp bool `json:"-"`
+	// UID identifies the live object a prune or recreate deletes.
+	UID types.UID `json:"-"`
+}
+
+// NeedsWrite reports whether apply must write to the cluster for c.
+func (c *Change) NeedsWrite() bool {
+	switch c.Action {
+	case Create, Update, Recreate, Prune:
+		return true
+	}
+	return c.Restamp
+}
+
+// ChangeSet lists the changes of one app, in apply order (prunes last).
+type ChangeSet struct {
+	Changes []Change `json:"changes"`
+}
+
+// Count returns how many changes have action a.
+func (cs *ChangeSet) Count(a Action) int {
+	n := 0
+	for _, c := range cs.Changes {
+		if c.Action == a {
+			n++
+		}
+	}
+	return n
+}
+
+// HasChanges reports whether applying would change the cluster.
+func (cs *ChangeSet) HasChanges() bool {
+	for _, c := range cs.Changes {
+		switch c.Action {
+		case Create, Update, Prune, Recreate:
+			return true
+		}
+	}
+	return false
+}
+
+// Summary renders the counts, e.g. "3 to create, 2 to update, 1 to prune,
+// 94 unchanged".
+func (cs *ChangeSet) Summary() string {
+	parts := []string{
+		fmt.Sprintf("%d to create", cs.Count(Create)),
+		fmt.Sprintf("%d to update", cs.Count(Update)+cs.Count(Recreate)),
+		fmt.Sprintf("%d to prune", cs.Count(Prune)),
+		fmt.Sprintf("%d unchanged", cs.Count(Unchanged)),
+	}
+	if n := cs.Count(Skip); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", n))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,87 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/inventory"
+	"github.com/tugboat-gitops/tugboat/internal/object"
+)
+
+// dryRun validates c.Desired with a server-side dry-run apply and decides
+// its action from what the API server would make of it.
+func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
+	o := c.Desired
+	gk := o.GroupVersionKind().GroupKind()
+	if p.live.missingKinds[gk] {
+		if !p.desiredCRDs[gk] {
+			return fmt.Errorf("%s: the cluster serves no kind %s, and no CRD for it is in the set", o, gk)
+		}
+		// Validated when its CRD, applied first, is established.
+		c.Action = Create
+		return createDiff(c, o)
+	}
+	merged, err := p.t.Cluster.Apply(ctx, o, cluster.ApplyOptions{DryRun: true, Force: p.opts.ForceConflicts})
+	if err != nil {
+		return p.rejected(ctx, c, err)
+	}
+	if !exists {
+		c.Action = Create
+		return createDiff(c, object.New(merged, o.Source))
+	}
+	live, err := p.t.Cluster.Get(ctx, o.GroupVersionKind(), o.GetNamespace(), o.GetName())
+	if err != nil || live == nil {
+		return fmt.Errorf("%s: read live object: %v", o, err)
+	}
+	c.UID = live.GetUID()
+	diff, err := Diff(live, merged, c.ID)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o, err)
+	}
+	c.Diff, c.Action = diff, Update
+	if diff == "" {
+		c.Action = Unchanged
+		c.Fields = inventory.ManagedFieldsHash(live.GetManagedFields())
+		c.Restamp = live.GetAnnotations()[object.AnnotationHash] != o.GetAnnotations()[object.AnnotationHash] || c.Fields == ""
+	}
+	return nil
+}
+
+// diff sets the diff of a create: everything desired is new.
+func createDiff(c *Change, desired *object.Object) error {
+	d, err := Diff(nil, desired.Unstructured, c.ID)
+	if err != nil {
+		return fmt.Errorf("%s: %w", desired, err)
+	}
+	c.Diff = d
+	return nil
+}
+
+// rejected turns a dry-run error into the plan's answer: a recreate when an
+// immutable field changes and that is allowed, else an error naming the
+// object (the API server's message names the field).
+func (p *planner) rejected(ctx context.Context, c *Change, err error) error {
+	o := c.Desired
+	switch {
+	case apierrors.IsInvalid(err) && strings.Contains(err.Error(), "immutable"):
+		if !p.opts.ForceRecreate && o.GetAnnotations()[object.AnnotationRecreate] != "true" {
+			return fmt.Errorf("%s: %v (an immutable field changed: re-create the object with --force-recreate or the annotation %s: \"true\")", o, err, object.AnnotationRecreate)
+		}
+		live, gerr := p.t.Cluster.Get(ctx, o.GroupVersionKind(), o.GetNamespace(), o.GetName())
+		if gerr != nil || live == nil {
+			return fmt.Errorf("%s: read live object: %v", o, gerr)
+		}
+		c.Action, c.UID, c.Reason = Recreate, live.GetUID(), "immutable field changed"
+		d, derr := Diff(live, o.Unstructured, c.ID)
+		c.Diff = d
+		return derr
+	case apierrors.IsConflict(err):
+		return fmt.Errorf("%s: %v (another field manager owns these fields: take them with --force-conflicts)", o, err)
+	default:
+		return fmt.Errorf("%s: %w", o, err)
+	}
+}

@@ -1,0 +1,186 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/inventory"
+	"github.com/tugboat-gitops/tugboat/internal/object"
+)
+
+// Target is the app a plan is for, in its destination cluster.
+type Target struct {
+	Cluster   *cluster.Cluster
+	App       string
+	Inventory *inventory.Inventory
+}
+
+// Options change what a plan decides.
+type Options struct {
+	// Prune plans deletion of what the app owned and no longer declares.
+	Prune bool
+	// Adopt takes over objects that another app owns.
+	Adopt bool
+	// ForceConflicts takes fields over from other field managers.
+	ForceConflicts bool
+	// ForceRecreate re-creates objects whose immutable fields change.
+	ForceRecreate bool
+	// Concurrency bounds the dry-runs in flight (default 16).
+	Concurrency int
+}
+
+// Make decides what applying desired would do. Desired objects are stamped
+// with the app's labels and hash. An object whose live hash matches and
+// whose fields Tugboat still owns as recorded costs nothing; every other
+// one is validated with a server-side dry-run, which also yields its diff.
+// All rejections are collected and returned together: a plan that fails
+// here has written nothing.
+func Make(ctx context.Context, t Target, desired []*object.Object, opts Options) (*ChangeSet, error) {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 16
+	}
+	for _, o := range desired {
+		if err := object.Stamp(o, t.App); err != nil {
+			return nil, err
+		}
+	}
+	p := &planner{t: t, opts: opts, recorded: t.Inventory.Index(), desiredCRDs: crdKinds(desired)}
+	live, err := readLive(ctx, t.Cluster, t.App, kindsOf(desired, t.Inventory))
+	if err != nil {
+		return nil, err
+	}
+	p.live = live
+	changes, err := p.desiredChanges(ctx, desired)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Prune {
+		changes = append(changes, p.pruneChanges(desired)...)
+	}
+	return &ChangeSet{Changes: changes}, nil
+}
+
+type planner struct {
+	t           Target
+	opts        Options
+	live        *liveView
+	recorded    map[object.ID]inventory.Entry
+	desiredCRDs map[schema.GroupKind]bool
+}
+
+func (p *planner) desiredChanges(ctx context.Context, desired []*object.Object) ([]Change, error) {
+	changes := make([]Change, len(desired))
+	var check []int
+	var notOwned []*object.Object
+	for i, o := range desired {
+		changes[i] = Change{ID: o.ID(), Desired: o, Version: o.GroupVersionKind().Version}
+		m, ok := p.live.objects[o.ID()]
+		if ok && p.unchanged(o, m) {
+			changes[i].Action = Unchanged
+			changes[i].Fields = p.recorded[o.ID()].Fields
+			continue
+		}
+		if !ok && !p.live.missingKinds[o.GroupVersionKind().GroupKind()] {
+			notOwned = append(notOwned, o)
+		}
+		check = append(check, i)
+	}
+	others, err := unowned(ctx, p.t.Cluster, notOwned)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.checkOwnership(notOwned, others); err != nil {
+		return nil, err
+	}
+	return changes, p.dryRunAll(ctx, changes, check, others)
+}
+
+// unchanged: the hash of the desired manifest is the one last applied, and
+// the fields Tugboat owned right after that apply are still its own.
+func (p *planner) unchanged(o *object.Object, m *metav1.PartialObjectMetadata) bool {
+	if m.Annotations[object.AnnotationHash] != o.GetAnnotations()[object.AnnotationHash] {
+		return false
+	}
+	rec, ok := p.recorded[o.ID()]
+	return ok && rec.Fields != "" && rec.Fields == inventory.ManagedFieldsHash(m.ManagedFields)
+}
+
+// checkOwnership refuses to touch objects another app owns, unless adopting.
+func (p *planner) checkOwnership(objs []*object.Object, found map[object.ID]*metav1.PartialObjectMetadata) error {
+	if p.opts.Adopt {
+		return nil
+	}
+	var errs []error
+	for _, o := range objs {
+		m, ok := found[o.ID()]
+		if !ok {
+			continue
+		}
+		if owner := m.Labels[object.LabelApp]; owner != "" && owner != p.t.App {
+			errs = append(errs, fmt.Errorf("%s is owned by app %q; not touched (use --adopt to take it over)", o, owner))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (p *planner) dryRunAll(ctx context.Context, changes []Change, check []int, others map[object.ID]*metav1.PartialObjectMetadata) error {
+	var mu sync.Mutex
+	var errs []error
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.opts.Concurrency)
+	for _, i := range check {
+		g.Go(func() error {
+			_, exists := p.live.objects[changes[i].ID]
+			if _, other := others[changes[i].ID]; other {
+				exists = true
+			}
+			if err := p.dryRun(ctx, &changes[i], exists); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return errors.Join(errs...)
+}
+
+func crdKinds(objs []*object.Object) map[schema.GroupKind]bool {
+	kinds := map[schema.GroupKind]bool{}
+	scope := object.SetScope(objs, nil)
+	for _, o := range objs {
+		gk := o.GroupVersionKind().GroupKind()
+		if _, known := scope(gk); known && !builtin(gk) {
+			kinds[gk] = true
+		}
+	}
+	return kinds
+}
+
+func builtin(gk schema.GroupKind) bool {
+	_, known := object.BuiltinScope(gk)
+	return known
+}
+
+// kindsOf lists every kind to read: those desired and those recorded.
+func kindsOf(desired []*object.Object, inv *inventory.Inventory) map[schema.GroupKind]string {
+	kinds := map[schema.GroupKind]string{}
+	for _, o := range desired {
+		gvk := o.GroupVersionKind()
+		kinds[gvk.GroupKind()] = gvk.Version
+	}
+	for _, e := range inv.Entries {
+		if _, ok := kinds[e.GVK().GroupKind()]; !ok {
+			kinds[e.GVK().GroupKind()] = e.Version
+		}
+	}
+	return kinds
+}

@@ -1,0 +1,56 @@
+package plan
+
+import (
+	"slices"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/tugboat-gitops/tugboat/internal/object"
+)
+
+// pruneChanges lists what the app owned and no longer declares, in reverse
+// apply order. Only objects still labelled as the app's are pruned (the
+// live view is filtered by that label); those annotated
+// tugboat.dev/prune: disabled are skipped.
+func (p *planner) pruneChanges(desired []*object.Object) []Change {
+	want := make(map[object.ID]bool, len(desired))
+	for _, o := range desired {
+		want[o.ID()] = true
+	}
+	var gone []*object.Object
+	byObject := map[*object.Object]Change{}
+	for _, e := range p.t.Inventory.Entries {
+		m, ok := p.live.objects[e.ID()]
+		if want[e.ID()] || !ok {
+			continue
+		}
+		c := Change{ID: e.ID(), Action: Prune, Version: e.Version, UID: m.UID}
+		if m.Annotations[object.AnnotationPrune] == "disabled" {
+			c.Action, c.Reason = Skip, object.AnnotationPrune+": disabled"
+		}
+		// A stand-in carrying what ordering needs: kind, scope, wave.
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(e.GVK())
+		u.SetNamespace(e.Namespace)
+		u.SetName(e.Name)
+		u.SetAnnotations(map[string]string{object.AnnotationWave: m.Annotations[object.AnnotationWave]})
+		if u.GetAnnotations()[object.AnnotationWave] == "" {
+			u.SetAnnotations(nil)
+		}
+		o := object.New(u, "inventory")
+		gone = append(gone, o)
+		byObject[o] = c
+	}
+	steps, err := object.Steps(gone, p.t.Cluster.Scope())
+	if err != nil {
+		// A bad wave annotation on a live object: prune in inventory order.
+		steps = []object.Step{{Objects: gone}}
+	}
+	var out []Change
+	for _, s := range slices.Backward(steps) {
+		for _, o := range slices.Backward(s.Objects) {
+			out = append(out, byObject[o])
+		}
+	}
+	return out
+}
