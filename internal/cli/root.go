@@ -83,6 +83,10 @@ from CI) and pull (the controller) without the cluster noticing.`,
 		newVersionCommand(opts),
 		newCompletionCommand(),
 		newRenderCommand(opts),
+		newDiffCommand(opts),
+		newApplyCommand(opts),
+		newStatusCommand(opts),
+		newDeleteCommand(opts),
 	)
 	return cmd
 }

@@ -109,5 +109,5 @@ func enrich(u *unstructured.Unstructured, r Result) Result {
 
 // NotFoundResult is the result for an object missing from the cluster.
 func NotFoundResult(id object.ID) Result {
-	return Result{ID: id, Status: NotFound, Message: "not found"}
+	return Result{ID: id, Status: NotFound}
 }

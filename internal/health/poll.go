@@ -93,38 +93,21 @@ func (p *poller) poll(ctx context.Context) ([]Result, error) {
 // its own indexes.
 func (p *poller) pollGroup(ctx context.Context, k listKey, results []Result, live []*unstructured.Unstructured) error {
 	idx := p.groups[k]
-	set := func(status Status, msg string) {
-		for _, i := range idx {
-			results[i] = Result{ID: p.ids[i], Status: status, Message: msg}
-		}
-	}
-	mapping, err := p.mapper.RESTMapping(k.gk)
-	if meta.IsNoMatchError(err) {
-		p.stale.Store(true)
-		set(NotFound, "kind not served by the cluster")
+	res, ns, missing := p.resource(k)
+	if missing != nil {
+		p.fill(idx, results, *missing)
 		return nil
 	}
-	if err != nil {
-		set(Unknown, fmt.Sprintf("map kind %s: %v", k.gk, err))
-		return nil
-	}
-	ns := k.namespace
-	if mapping.Scope.Name() != meta.RESTScopeNameNamespace {
-		ns = ""
-	} else if ns == "" {
-		set(NotFound, "namespaced kind without a namespace")
-		return nil
-	}
-	found, err := p.list(ctx, p.client.Resource(mapping.Resource).Namespace(ns), p.names(idx))
+	found, err := p.list(ctx, res, p.names(idx))
 	switch {
 	case apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err):
 		return fmt.Errorf("list %s in %q: %w", k.gk, ns, err)
-	case apierrors.IsNotFound(err):
+	case apierrors.IsNotFound(err): // the kind went away since discovery
 		p.stale.Store(true)
-		set(NotFound, "kind not served by the cluster")
+		p.fill(idx, results, Result{Status: NotFound, Message: "kind not served by the cluster"})
 		return nil
 	case err != nil:
-		set(Unknown, fmt.Sprintf("list: %v", err))
+		p.fill(idx, results, Result{Status: Unknown, Message: fmt.Sprintf("list: %v", err)})
 		return nil
 	}
 	for _, i := range idx {
@@ -136,6 +119,33 @@ func (p *poller) pollGroup(ctx context.Context, k listKey, results []Result, liv
 		}
 	}
 	return nil
+}
+
+// resource resolves the LIST of k and the namespace it reads. When it
+// cannot, it returns the result every object of k gets instead.
+func (p *poller) resource(k listKey) (dynamic.ResourceInterface, string, *Result) {
+	mapping, err := p.mapper.RESTMapping(k.gk)
+	if meta.IsNoMatchError(err) {
+		p.stale.Store(true)
+		return nil, "", &Result{Status: NotFound, Message: "kind not served by the cluster"}
+	}
+	if err != nil {
+		return nil, "", &Result{Status: Unknown, Message: fmt.Sprintf("map kind %s: %v", k.gk, err)}
+	}
+	if mapping.Scope.Name() != meta.RESTScopeNameNamespace {
+		return p.client.Resource(mapping.Resource), "", nil
+	}
+	if k.namespace == "" {
+		return nil, "", &Result{Status: NotFound, Message: "namespaced kind without a namespace"}
+	}
+	return p.client.Resource(mapping.Resource).Namespace(k.namespace), k.namespace, nil
+}
+
+// fill gives the objects at idx the status and message of r.
+func (p *poller) fill(idx []int, results []Result, r Result) {
+	for _, i := range idx {
+		results[i] = Result{ID: p.ids[i], Status: r.Status, Reason: r.Reason, Message: r.Message}
+	}
 }
 
 func (p *poller) names(idx []int) map[string]bool {

@@ -26,6 +26,9 @@ func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
 		return createDiff(c, o)
 	}
 	merged, err := p.t.Cluster.Apply(ctx, o, cluster.ApplyOptions{DryRun: true, Force: p.opts.ForceConflicts})
+	if err != nil && p.namespaceComing(o, err) {
+		return p.dryRunElsewhere(ctx, c)
+	}
 	if err != nil {
 		return p.rejected(ctx, c, err)
 	}
@@ -84,4 +87,35 @@ func (p *planner) rejected(ctx context.Context, c *Change, err error) error {
 	default:
 		return fmt.Errorf("%s: %w", o, err)
 	}
+}
+
+// standInNamespace hosts the validation of objects whose namespace the set
+// itself creates: the API server cannot dry-run into a namespace that does
+// not exist yet, and the schema does not depend on the namespace.
+const standInNamespace = "default"
+
+// namespaceComing reports whether err says o's namespace does not exist
+// while the desired set creates it.
+func (p *planner) namespaceComing(o *object.Object, err error) bool {
+	if !apierrors.IsNotFound(err) || !p.desiredNamespaces[o.GetNamespace()] {
+		return false
+	}
+	status, ok := err.(apierrors.APIStatus)
+	return ok && status.Status().Details != nil && status.Status().Details.Kind == "namespaces"
+}
+
+// dryRunElsewhere validates a create into a namespace that does not exist
+// yet by dry-running it in standInNamespace, forced, so that a namesake
+// there cannot make it conflict.
+func (p *planner) dryRunElsewhere(ctx context.Context, c *Change) error {
+	o := c.Desired.DeepCopy()
+	ns := o.GetNamespace()
+	o.SetNamespace(standInNamespace)
+	merged, err := p.t.Cluster.Apply(ctx, o, cluster.ApplyOptions{DryRun: true, Force: true})
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Desired, err)
+	}
+	merged.SetNamespace(ns)
+	c.Action = Create
+	return createDiff(c, object.New(merged, o.Source))
 }

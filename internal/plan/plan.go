@@ -51,7 +51,7 @@ func Make(ctx context.Context, t Target, desired []*object.Object, opts Options)
 			return nil, err
 		}
 	}
-	p := &planner{t: t, opts: opts, recorded: t.Inventory.Index(), desiredCRDs: crdKinds(desired)}
+	p := &planner{t: t, opts: opts, recorded: t.Inventory.Index(), desiredCRDs: crdKinds(desired), desiredNamespaces: namespacesOf(desired)}
 	live, err := readLive(ctx, t.Cluster, t.App, kindsOf(desired, t.Inventory))
 	if err != nil {
 		return nil, err
@@ -73,6 +73,8 @@ type planner struct {
 	live        *liveView
 	recorded    map[object.ID]inventory.Entry
 	desiredCRDs map[schema.GroupKind]bool
+	// desiredNamespaces are the Namespaces the set declares.
+	desiredNamespaces map[string]bool
 }
 
 func (p *planner) desiredChanges(ctx context.Context, desired []*object.Object) ([]Change, error) {
@@ -183,4 +185,14 @@ func kindsOf(desired []*object.Object, inv *inventory.Inventory) map[schema.Grou
 		}
 	}
 	return kinds
+}
+
+func namespacesOf(objs []*object.Object) map[string]bool {
+	out := map[string]bool{}
+	for _, o := range objs {
+		if id := o.ID(); id.Group == "" && id.Kind == "Namespace" {
+			out[id.Name] = true
+		}
+	}
+	return out
 }

@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tugboat-gitops/tugboat/internal/health"
+	"github.com/tugboat-gitops/tugboat/internal/pipeline"
+	"github.com/tugboat-gitops/tugboat/internal/plan"
+)
+
+func newApplyCommand(g *GlobalOptions) *cobra.Command {
+	o := &appOptions{}
+	s := &syncFlags{}
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "apply [PATH | --app NAME | --all]",
+		Short: "Make the cluster match an app: server-side apply, prune, wait",
+		Long: `Render an app, validate every changed object with a server-side dry-run,
+then apply in stages (CRDs and Namespaces, cluster-scoped objects, namespaced
+objects; waves within each) with field manager "tugboat", prune what the app
+owned and no longer declares, record what it owns in the cluster, and with
+--wait wait until everything is healthy.
+
+Unchanged objects cost no request beyond one LIST per kind. Nothing is
+written if any object is rejected; nothing is pruned if fetching or
+rendering failed.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if dryRun {
+				return runDiff(g, o, s, cmd, args)
+			}
+			return runApply(g, o, s, cmd, args)
+		},
+	}
+	o.addFlags(cmd)
+	s.addFlags(cmd, true)
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "plan and print the diff, write nothing (exit code as tug diff)")
+	return cmd
+}
+
+type applyOutput struct {
+	Results []*pipeline.Result `json:"results"`
+}
+
+func (a *applyOutput) WriteText(w io.Writer) error {
+	for _, r := range a.Results {
+		fmt.Fprintf(w, "app %s on %s: %s\n", r.App, r.Cluster, r.ChangeSet.Summary())
+	}
+	return nil
+}
+
+func runApply(g *GlobalOptions, o *appOptions, s *syncFlags, cmd *cobra.Command, args []string) error {
+	targets, err := o.targets(g, cmd, args)
+	if err != nil {
+		return err
+	}
+	p := pipeline.New(pipeline.Options{})
+	out := &applyOutput{}
+	var errs []error
+	for _, t := range targets {
+		s.apply(&t.app, t.fromFile)
+		res, err := p.Apply(cmd.Context(), t.app, t.cluster, g.applyHooks())
+		if res != nil {
+			out.Results = append(out.Results, res)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := g.Print(out); err != nil {
+		return err
+	}
+	return errors.Join(errs...)
+}
+
+// applyHooks print a line per object applied or pruned and the wait's
+// progress; with -o json|yaml they stay quiet, so the output parses.
+func (g *GlobalOptions) applyHooks() pipeline.Hooks {
+	if g.Output != OutputText {
+		return pipeline.Hooks{}
+	}
+	w := g.Streams.Out
+	printer := health.NewPrinter(w, plan.IsTerminal(w))
+	var mu sync.Mutex
+	return pipeline.Hooks{
+		Applied: func(c *plan.Change, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				fmt.Fprintf(w, "%s %s failed: %v\n", c.ID, c.Action, err)
+				return
+			}
+			fmt.Fprintf(w, "%s %s\n", c.ID, pastTense(c))
+		},
+		Progress: printer.Progress,
+	}
+}
+
+func pastTense(c *plan.Change) string {
+	switch c.Action {
+	case plan.Create:
+		return "created"
+	case plan.Update:
+		return "configured"
+	case plan.Recreate:
+		return "re-created"
+	case plan.Prune:
+		return "pruned"
+	default:
+		return "stamped"
+	}
+}

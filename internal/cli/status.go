@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tugboat-gitops/tugboat/internal/health"
+	"github.com/tugboat-gitops/tugboat/internal/pipeline"
+)
+
+// appNameOptions select apps by name only: status and delete need no
+// source, just what the cluster recorded.
+type appNameOptions struct {
+	appOptions
+}
+
+func (o *appNameOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVarP(&o.file, "file", "f", "tugboat.yaml", "the repository's apps file (for --all, and for each app's context)")
+	f.StringVar(&o.app, "app", "", "the app")
+	f.BoolVar(&o.all, "all", false, "every app of the apps file")
+}
+
+func newStatusCommand(g *GlobalOptions) *cobra.Command {
+	o := &appNameOptions{}
+	cmd := &cobra.Command{
+		Use:   "status --app NAME",
+		Short: "Show the health of everything an app owns",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			targets, err := o.named(g, cmd)
+			if err != nil {
+				return err
+			}
+			p := pipeline.New(pipeline.Options{})
+			out := &statusOutput{}
+			var errs []error
+			for _, t := range targets {
+				res, err := p.Status(cmd.Context(), t.app.Name, t.cluster)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				out.Results = append(out.Results, res)
+			}
+			if err := g.Print(out); err != nil {
+				return err
+			}
+			return errors.Join(errs...)
+		},
+	}
+	o.addFlags(cmd)
+	return cmd
+}
+
+type statusOutput struct {
+	Results []*pipeline.Result `json:"results"`
+}
+
+func (s *statusOutput) WriteText(w io.Writer) error {
+	for _, r := range s.Results {
+		fmt.Fprintf(w, "app %s on %s at %s\n", r.App, r.Cluster, r.Revision)
+		if err := health.WriteTable(w, r.Health); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// named resolves --app or --all. An app not in the apps file (or with no
+// apps file) goes to the current context.
+func (o *appNameOptions) named(g *GlobalOptions, cmd *cobra.Command) ([]target, error) {
+	if o.app == "" && !o.all {
+		return nil, errors.New("give --app NAME or --all")
+	}
+	targets, err := o.targets(g, cmd, nil)
+	if err == nil || o.all {
+		return targets, err
+	}
+	o.name = o.app
+	o.app = ""
+	o.render.src.Dir = "."
+	return o.targets(g, cmd, []string{"."})
+}
