@@ -50,8 +50,8 @@ type HelmSpec struct {
 	// ValuesFiles are relative to the repository root.
 	ValuesFiles []string `json:"valuesFiles,omitempty"`
 	// Values are inline values, merged after the files.
-	Values map[string]any `json:"values,omitempty"`
-	SkipCRDs bool          `json:"skipCRDs,omitempty"`
+	Values   map[string]any `json:"values,omitempty"`
+	SkipCRDs bool           `json:"skipCRDs,omitempty"`
 }
 
 // KustomizeSpec holds the kustomize opt-ins, all off by default.

@@ -1,0 +1,45 @@
+package v1alpha1
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadRepositoryFile(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+		wantErr string
+	}{
+		{name: "valid", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- name: web\n  path: apps/web\n  destination: {context: prod, namespace: web}\n  sync: {prune: false, wait: true, timeout: 2m}\n"},
+		{name: "unknown field", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- name: web\n  path: apps/web\n  prnue: true\n", wantErr: `unknown field "prnue"`},
+		{name: "wrong kind", content: "apiVersion: v1\nkind: ConfigMap\napps: []\n", wantErr: "want \"tugboat.dev/v1alpha1\"/\"Repository\""},
+		{name: "bad name", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- name: Web_App\n  path: x\n", wantErr: `apps[0]: name "Web_App"`},
+		{name: "duplicate", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a, path: x}\n- {name: a, path: y}\n", wantErr: `apps[1]: duplicate app name "a"`},
+		{name: "no path", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a}\n", wantErr: "path: required"},
+		{name: "bad renderer", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a, path: x, renderer: jsonnet}\n", wantErr: `renderer "jsonnet"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), FileName)
+			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := LoadRepositoryFile(path)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a, err := f.App("web"); err != nil || a.Sync.Timeout.Duration.Minutes() != 2 || *a.Sync.Prune {
+					t.Errorf("app web = %+v, %v", a, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), path) {
+				t.Errorf("err = %v, want %q naming %s", err, tt.wantErr, path)
+			}
+		})
+	}
+}
