@@ -33,11 +33,12 @@ type Hooks struct {
 // validating every changed object with a server-side dry-run. It writes
 // nothing.
 func (p *Pipeline) Plan(ctx context.Context, app App, c *cluster.Cluster) (*Result, error) {
-	res, _, _, err := p.plan(ctx, app, c)
+	res, _, _, err := p.plan(ctx, app, c, true)
 	return res, err
 }
 
-func (p *Pipeline) plan(ctx context.Context, app App, c *cluster.Cluster) (*Result, *inventory.Inventory, []*object.Object, error) {
+// plan renders and plans app; with diffs, every change carries its diff.
+func (p *Pipeline) plan(ctx context.Context, app App, c *cluster.Cluster, diffs bool) (*Result, *inventory.Inventory, []*object.Object, error) {
 	if err := TargetCluster(ctx, &app.Render, c); err != nil {
 		return nil, nil, nil, err
 	}
@@ -56,7 +57,7 @@ func (p *Pipeline) plan(ctx context.Context, app App, c *cluster.Cluster) (*Resu
 	}
 	cs, err := plan.Make(ctx, plan.Target{Cluster: c, App: app.Name, Inventory: inv}, rendered.Objects, plan.Options{
 		Prune: app.Sync.Prune, Adopt: app.Sync.Adopt, ForceConflicts: app.Sync.ForceConflicts,
-		ForceRecreate: app.Sync.ForceRecreate, Concurrency: app.Sync.Concurrency,
+		ForceRecreate: app.Sync.ForceRecreate, Concurrency: app.Sync.Concurrency, Diffs: diffs,
 	})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("app %s: %w", app.Name, err)
@@ -68,7 +69,7 @@ func (p *Pipeline) plan(ctx context.Context, app App, c *cluster.Cluster) (*Resu
 // applies in stages, prunes, records the final inventory, and waits for
 // health if asked.
 func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks Hooks) (*Result, error) {
-	res, inv, desired, err := p.plan(ctx, app, c)
+	res, inv, desired, err := p.plan(ctx, app, c, false)
 	if err != nil {
 		return nil, err
 	}

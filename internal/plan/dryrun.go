@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/inventory"
@@ -23,7 +25,7 @@ func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
 		}
 		// Validated when its CRD, applied first, is established.
 		c.Action = Create
-		return createDiff(c, o)
+		return p.createDiff(c, o)
 	}
 	merged, err := p.t.Cluster.Apply(ctx, o, cluster.ApplyOptions{DryRun: true, Force: p.opts.ForceConflicts})
 	if err != nil && p.namespaceComing(o, err) {
@@ -34,19 +36,19 @@ func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
 	}
 	if !exists {
 		c.Action = Create
-		return createDiff(c, object.New(merged, o.Source))
+		return p.createDiff(c, object.New(merged, o.Source))
 	}
 	live, err := p.t.Cluster.Get(ctx, o.GroupVersionKind(), o.GetNamespace(), o.GetName())
 	if err != nil || live == nil {
 		return fmt.Errorf("%s: read live object: %v", o, err)
 	}
 	c.UID = live.GetUID()
-	diff, err := Diff(live, merged, c.ID)
+	changed, err := p.compare(c, live, merged)
 	if err != nil {
 		return fmt.Errorf("%s: %w", o, err)
 	}
-	c.Diff, c.Action = diff, Update
-	if diff == "" {
+	c.Action = Update
+	if !changed {
 		c.Action = Unchanged
 		c.Fields = inventory.ManagedFieldsHash(live.GetManagedFields())
 		c.Restamp = live.GetAnnotations()[object.AnnotationHash] != o.GetAnnotations()[object.AnnotationHash] || c.Fields == ""
@@ -54,8 +56,23 @@ func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
 	return nil
 }
 
-// diff sets the diff of a create: everything desired is new.
-func createDiff(c *Change, desired *object.Object) error {
+// compare decides whether merged differs from live on what Tugboat owns,
+// and keeps the diff when the plan is to be shown. Without diffs (a plain
+// apply) it compares the normalized objects without rendering any text.
+func (p *planner) compare(c *Change, live, merged *unstructured.Unstructured) (bool, error) {
+	if !p.opts.Diffs {
+		return !equality.Semantic.DeepEqual(Normalize(live).Object, Normalize(merged).Object), nil
+	}
+	d, err := Diff(live, merged, c.ID)
+	c.Diff = d
+	return d != "", err
+}
+
+// createDiff sets the diff of a create: everything desired is new.
+func (p *planner) createDiff(c *Change, desired *object.Object) error {
+	if !p.opts.Diffs {
+		return nil
+	}
 	d, err := Diff(nil, desired.Unstructured, c.ID)
 	if err != nil {
 		return fmt.Errorf("%s: %w", desired, err)
@@ -117,5 +134,5 @@ func (p *planner) dryRunElsewhere(ctx context.Context, c *Change) error {
 	}
 	merged.SetNamespace(ns)
 	c.Action = Create
-	return createDiff(c, object.New(merged, o.Source))
+	return p.createDiff(c, object.New(merged, o.Source))
 }

@@ -32,8 +32,11 @@ type Options struct {
 	ForceConflicts bool
 	// ForceRecreate re-creates objects whose immutable fields change.
 	ForceRecreate bool
-	// Concurrency bounds the dry-runs in flight (default 16).
+	// Concurrency bounds the dry-runs in flight (default 32).
 	Concurrency int
+	// Diffs keeps a unified diff on every change, for showing the plan;
+	// an apply that only needs the actions goes without.
+	Diffs bool
 }
 
 // Make decides what applying desired would do. Desired objects are stamped
@@ -44,7 +47,7 @@ type Options struct {
 // here has written nothing.
 func Make(ctx context.Context, t Target, desired []*object.Object, opts Options) (*ChangeSet, error) {
 	if opts.Concurrency <= 0 {
-		opts.Concurrency = 16
+		opts.Concurrency = 32
 	}
 	for _, o := range desired {
 		if err := object.Stamp(o, t.App); err != nil {
