@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -59,30 +58,24 @@ func runApply(g *GlobalOptions, o *appOptions, s *syncFlags, cmd *cobra.Command,
 	if err != nil {
 		return err
 	}
-	p := pipeline.New(pipeline.Options{})
-	out := &applyOutput{}
-	var errs []error
-	for _, t := range targets {
+	results, err := runEach(targets, func(p *pipeline.Pipeline, t target) (*pipeline.Result, error) {
 		s.apply(&t.app, t.fromFile)
-		res, err := p.Apply(cmd.Context(), t.app, t.cluster, g.applyHooks())
-		if res != nil {
-			out.Results = append(out.Results, res)
-		}
-		if err != nil {
-			errs = append(errs, err)
-		}
+		hooks, done := g.applyHooks()
+		defer done()
+		return p.Apply(cmd.Context(), t.app, t.cluster, hooks)
+	})
+	if perr := g.Print(&applyOutput{Results: results}); perr != nil {
+		return perr
 	}
-	if err := g.Print(out); err != nil {
-		return err
-	}
-	return errors.Join(errs...)
+	return err
 }
 
 // applyHooks print a line per object applied or pruned and the wait's
-// progress; with -o json|yaml they stay quiet, so the output parses.
-func (g *GlobalOptions) applyHooks() pipeline.Hooks {
+// progress; with -o json|yaml they stay quiet, so the output parses. done
+// ends a live progress line.
+func (g *GlobalOptions) applyHooks() (hooks pipeline.Hooks, done func()) {
 	if g.Output != OutputText {
-		return pipeline.Hooks{}
+		return pipeline.Hooks{}, func() {}
 	}
 	w := g.Streams.Out
 	printer := health.NewPrinter(w, plan.IsTerminal(w))
@@ -98,7 +91,7 @@ func (g *GlobalOptions) applyHooks() pipeline.Hooks {
 			fmt.Fprintf(w, "%s %s\n", c.ID, pastTense(c))
 		},
 		Progress: printer.Progress,
-	}
+	}, printer.Done
 }
 
 func pastTense(c *plan.Change) string {

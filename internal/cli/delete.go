@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"errors"
-
 	"github.com/spf13/cobra"
 
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
@@ -22,20 +20,15 @@ annotated tugboat.dev/prune: disabled; then delete the inventory.`,
 			if err != nil {
 				return err
 			}
-			p := pipeline.New(pipeline.Options{})
-			out := &applyOutput{}
-			var errs []error
-			for _, t := range targets {
-				res, err := p.Delete(cmd.Context(), t.app.Name, t.cluster, g.applyHooks())
-				if res != nil {
-					out.Results = append(out.Results, res)
-				}
-				errs = append(errs, err)
+			results, err := runEach(targets, func(p *pipeline.Pipeline, t target) (*pipeline.Result, error) {
+				hooks, done := g.applyHooks()
+				defer done()
+				return p.Delete(cmd.Context(), t.app.Name, t.cluster, hooks)
+			})
+			if perr := g.Print(&applyOutput{Results: results}); perr != nil {
+				return perr
 			}
-			if err := g.Print(out); err != nil {
-				return err
-			}
-			return errors.Join(errs...)
+			return err
 		},
 	}
 	o.addFlags(cmd)

@@ -35,21 +35,13 @@ func newStatusCommand(g *GlobalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p := pipeline.New(pipeline.Options{})
-			out := &statusOutput{}
-			var errs []error
-			for _, t := range targets {
-				res, err := p.Status(cmd.Context(), t.app.Name, t.cluster)
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				out.Results = append(out.Results, res)
+			results, err := runEach(targets, func(p *pipeline.Pipeline, t target) (*pipeline.Result, error) {
+				return p.Status(cmd.Context(), t.app.Name, t.cluster)
+			})
+			if perr := g.Print(&statusOutput{Results: results}); perr != nil {
+				return perr
 			}
-			if err := g.Print(out); err != nil {
-				return err
-			}
-			return errors.Join(errs...)
+			return err
 		},
 	}
 	o.addFlags(cmd)
