@@ -78,6 +78,9 @@ func (p *poller) poll(ctx context.Context) ([]Result, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // the LISTs cut short say nothing about the objects
+	}
 	if p.stale.Swap(false) {
 		if r, ok := p.mapper.(meta.ResettableRESTMapper); ok {
 			r.Reset()

@@ -88,12 +88,12 @@ func Wait(ctx context.Context, client dynamic.Interface, mapper meta.RESTMapper,
 	if opts.Interval <= 0 {
 		opts.Interval = DefaultInterval
 	}
+	start := time.Now() // before the deadline is set, so a timeout reads as the full timeout
 	if opts.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
 		defer cancel()
 	}
-	start := time.Now()
 	p := newPoller(client, mapper, ids)
 	results := unchecked(ids)
 	for {
@@ -104,6 +104,9 @@ func Wait(ctx context.Context, client dynamic.Interface, mapper meta.RESTMapper,
 		if err == nil {
 			results = polled
 			if done, err := settle(results, opts.Progress); done {
+				if we, ok := err.(*WaitError); ok {
+					we.After = time.Since(start).Round(time.Millisecond)
+				}
 				return results, err
 			}
 		}
@@ -139,8 +142,8 @@ func settle(results []Result, progress func(ready, total int, waiting []Result))
 // ended builds the error of a wait cut short by its context.
 func ended(ctx context.Context, results []Result, start time.Time, timeout time.Duration) error {
 	after := time.Since(start).Round(time.Millisecond)
-	if timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) && after >= timeout {
-		after = timeout
+	if timeout > 0 && after >= timeout {
+		after = timeout // "5m0s", not "5m0.003s"
 	}
 	var waiting []Result
 	for _, r := range results {

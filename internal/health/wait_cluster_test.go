@@ -370,3 +370,18 @@ func retry(ctx context.Context, limit time.Duration, f func() error) error {
 		}
 	}
 }
+
+func TestCheck(t *testing.T) {
+	e := newEnv(t)
+	e.createConfigMaps(t, "present")
+	ids := []object.ID{configMapID(e.namespace, "present"), configMapID(e.namespace, "missing")}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	results, err := Check(ctx, e.dynamic, e.mapper, ids)
+	if err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if results[0].Status != Current || results[1] != NotFoundResult(ids[1]) {
+		t.Errorf("Check = %+v, want Current and NotFound", results)
+	}
+}
