@@ -87,8 +87,10 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 		return res, fmt.Errorf("app %s: %w", app.Name, err)
 	}
 	final := finalInventory(inv, res.ChangeSet, res.Revision, app.Sync.Prune)
-	if err := store.Save(ctx, final); err != nil {
-		return res, err
+	if !sameInventory(inv, final) {
+		if err := store.Save(ctx, final); err != nil {
+			return res, err
+		}
 	}
 	if !app.Sync.Wait {
 		return res, nil
@@ -144,4 +146,19 @@ func finalInventory(inv *inventory.Inventory, cs *plan.ChangeSet, revision strin
 
 func entryOf(c plan.Change) inventory.Entry {
 	return inventory.Entry{Group: c.ID.Group, Version: c.Version, Kind: c.ID.Kind, Namespace: c.ID.Namespace, Name: c.ID.Name, Fields: c.Fields}
+}
+
+// sameInventory reports whether b records exactly what a does, so that
+// saving b would change nothing: a reconcile with no change makes no write.
+func sameInventory(a, b *inventory.Inventory) bool {
+	if a.Pending || b.Pending || a.Revision != b.Revision || len(a.Entries) != len(b.Entries) {
+		return false
+	}
+	index := a.Index()
+	for _, e := range b.Entries {
+		if old, ok := index[e.ID()]; !ok || old != e {
+			return false
+		}
+	}
+	return true
 }

@@ -50,6 +50,9 @@ type Change struct {
 	// Restamp asks apply to write an object whose content is unchanged,
 	// to record a new desired hash on it.
 	Restamp bool `json:"-"`
+	// Force takes back, when applying, fields of an owned object that a
+	// hand edit moved to another field manager (drift).
+	Force bool `json:"-"`
 	// UID identifies the live object a prune or recreate deletes.
 	UID types.UID `json:"-"`
 }

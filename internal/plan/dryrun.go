@@ -2,7 +2,9 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -28,6 +30,12 @@ func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
 		return p.createDiff(c, o)
 	}
 	merged, err := p.t.Cluster.Apply(ctx, o, cluster.ApplyOptions{DryRun: true, Force: p.opts.ForceConflicts})
+	if apierrors.IsConflict(err) && p.drifted(c) {
+		// Fields of an object the app applied and still owns were edited
+		// outside Tugboat: drift, to take back.
+		c.Force = true
+		merged, err = p.t.Cluster.Apply(ctx, o, cluster.ApplyOptions{DryRun: true, Force: true})
+	}
 	if err != nil && p.namespaceComing(o, err) {
 		return p.dryRunElsewhere(ctx, c)
 	}
@@ -87,7 +95,7 @@ func (p *planner) createDiff(c *Change, desired *object.Object) error {
 func (p *planner) rejected(ctx context.Context, c *Change, err error) error {
 	o := c.Desired
 	switch {
-	case apierrors.IsInvalid(err) && strings.Contains(err.Error(), "immutable"):
+	case immutableChange(err):
 		if !p.opts.ForceRecreate && o.GetAnnotations()[object.AnnotationRecreate] != "true" {
 			return fmt.Errorf("%s: %v (an immutable field changed: re-create the object with --force-recreate or the annotation %s: \"true\")", o, err, object.AnnotationRecreate)
 		}
@@ -135,4 +143,39 @@ func (p *planner) dryRunElsewhere(ctx context.Context, c *Change) error {
 	merged.SetNamespace(ns)
 	c.Action = Create
 	return p.createDiff(c, object.New(merged, o.Source))
+}
+
+// immutableDetails end the API server's messages for a field that cannot
+// change on update: "field is immutable" for most kinds, "may not change
+// once set" for a Service's clusterIP(s).
+var immutableDetails = []string{"field is immutable", "may not change once set"}
+
+// immutableChange reports whether err rejects an update only because
+// immutable fields changed: it is Invalid and every cause ends in one of
+// immutableDetails. The message as a whole is not searched: it holds the
+// object's name and values. And a change that is invalid for another
+// reason too would fail again after a re-create had deleted the object.
+func immutableChange(err error) bool {
+	var status apierrors.APIStatus
+	if !apierrors.IsInvalid(err) || !errors.As(err, &status) {
+		return false
+	}
+	details := status.Status().Details
+	if details == nil || len(details.Causes) == 0 {
+		return false
+	}
+	for _, c := range details.Causes {
+		if !slices.ContainsFunc(immutableDetails, func(s string) bool { return strings.HasSuffix(c.Message, s) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// drifted reports whether c's object is one the app applied before and
+// still owns, so that a conflict on it is a hand edit of its fields.
+func (p *planner) drifted(c *Change) bool {
+	_, recorded := p.recorded[c.ID]
+	_, owned := p.live.objects[c.ID]
+	return recorded && owned
 }
