@@ -8,7 +8,7 @@ COMMIT  ?= $(shell git rev-parse --verify -q HEAD 2>/dev/null)
 LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
            -X $(PKG)/internal/version.Commit=$(COMMIT)
 
-.PHONY: build vet fmt fmt-check clean test test-unit testenv demo up
+.PHONY: build vet fmt fmt-check clean test test-unit testenv demo up bench
 
 ## build: compile tug into bin/tug
 build:
@@ -49,3 +49,7 @@ test: testenv fmt-check vet
 ## test-unit: unit tests only, no local environment
 test-unit:
 	$(GO) test -count=1 -short ./...
+
+## bench: scale harness, each size on fresh local clusters (SIZES=200 for a quick run); tables to stdout and bench/results.md
+bench: testenv
+	$(GO) run ./bench/cmd/scale -sizes "$${SIZES:-1000,5000}" -out bench/results.md
