@@ -142,10 +142,18 @@ func (o *renderOptions) request() (render.Request, error) {
 // credentials reads the credential files named by flags, falling back to
 // TUGBOAT_GIT_* environment variables.
 func (o *renderOptions) credentials() (source.Credentials, error) {
+	var c source.Credentials
+	var err error
 	if o.creds != (source.CredentialFiles{}) {
-		return o.creds.Load()
+		c, err = o.creds.Load()
+	} else {
+		c, err = source.CredentialsFromEnv("TUGBOAT_GIT_", os.Getenv)
 	}
-	return source.CredentialsFromEnv("TUGBOAT_GIT_", os.Getenv)
+	if err != nil {
+		return c, err
+	}
+	home, _ := os.UserHomeDir()
+	return c, c.DefaultKnownHosts(home)
 }
 
 func parsePairs(flag string, pairs []string) (map[string]string, error) {

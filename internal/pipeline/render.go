@@ -66,7 +66,11 @@ func (p *Pipeline) Render(ctx context.Context, src SourceSpec, req render.Reques
 			return nil, err
 		}
 		req.Kind, req.Helm.ChartDir = render.KindHelm, chart.Dir
-		revision = chart.Digest + "/" + art.Commit
+		// Values from a local directory have no commit: such a render is
+		// never cached, or an edited values file would go unseen.
+		if art.Commit != "" {
+			revision = chart.Digest + "/" + art.Commit
+		}
 		art.Revision = joinRevision(chart.Name+"@"+chart.Version, art.Revision)
 	}
 	objs, err := p.renderer.Render(ctx, revision, req)

@@ -1,8 +1,11 @@
 package source
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -48,6 +51,25 @@ func (c Credentials) Secrets() []string {
 func (c Credentials) IsZero() bool {
 	return c.Username == "" && c.Password == "" && c.Token == "" &&
 		len(c.SSHPrivateKey) == 0 && c.SSHPassphrase == "" && len(c.KnownHosts) == 0
+}
+
+// DefaultKnownHosts fills KnownHosts from home/.ssh/known_hosts when no
+// known_hosts was given, as ssh itself does; a missing file leaves it empty
+// (SSH then refuses every host, HTTPS does not care).
+func (c *Credentials) DefaultKnownHosts(home string) error {
+	if len(c.KnownHosts) > 0 || home == "" {
+		return nil
+	}
+	path := filepath.Join(home, ".ssh", "known_hosts")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	c.KnownHosts = b
+	return nil
 }
 
 // CredentialsFromData reads credentials from a map with the Key* keys, such

@@ -75,3 +75,38 @@ func equalCredentials(a, b Credentials) bool {
 		string(a.SSHPrivateKey) == string(b.SSHPrivateKey) && a.SSHPassphrase == b.SSHPassphrase &&
 		string(a.KnownHosts) == string(b.KnownHosts)
 }
+
+func TestDefaultKnownHosts(t *testing.T) {
+	home := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".ssh", "known_hosts"), []byte("home key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		given string
+		home  string
+		want  string
+	}{
+		{"from home", "", home, "home key\n"},
+		{"given wins", "given key\n", home, "given key\n"},
+		{"no file", "", t.TempDir(), ""},
+		{"no home", "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Credentials{KnownHosts: []byte(tt.given)}
+			if tt.given == "" {
+				c.KnownHosts = nil
+			}
+			if err := c.DefaultKnownHosts(tt.home); err != nil {
+				t.Fatal(err)
+			}
+			if string(c.KnownHosts) != tt.want {
+				t.Errorf("KnownHosts = %q, want %q", c.KnownHosts, tt.want)
+			}
+		})
+	}
+}
