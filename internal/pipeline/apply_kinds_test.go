@@ -72,6 +72,26 @@ func TestApplyCRDWithCustomObject(t *testing.T) {
 	checkActions(t, res, map[string]plan.Action{crdID: plan.Unchanged, wID: plan.Unchanged})
 }
 
+// TestApplyCRDWithInvalidCustomObject declares a CRD and an object of its
+// kind that its schema rejects: the cluster cannot dry-run the object yet,
+// so the plan checks it against the CRD in the set, and nothing (not even
+// the CRD) is written.
+func TestApplyCRDWithInvalidCustomObject(t *testing.T) {
+	ctx, e := newApplyEnv(t)
+	ns := e.namespace(ctx, "apply-crd-invalid")
+	crd := strings.NewReplacer("widgets", "sprockets", "Widget", "Sprocket", "widget", "sprocket").Replace(widgetCRD)
+	app := e.app("crd-invalid", manifests(t, map[string]string{
+		"crd.yaml":      crd,
+		"sprocket.yaml": "apiVersion: apply.tugboat.dev/v1\nkind: Sprocket\nmetadata:\n  name: s1\nspec:\n  size: large\n",
+	}), ns)
+	_, err := e.p.Apply(ctx, app, e.c, Hooks{})
+	errContains(t, err, "Sprocket.apply.tugboat.dev/"+ns+"/s1", "spec.size")
+	crds := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+	if _, err := e.c.Dynamic.Resource(crds).Get(ctx, "sprockets.apply.tugboat.dev", metav1.GetOptions{}); err == nil {
+		t.Error("the CRD of a set that failed to plan was applied")
+	}
+}
+
 // TestApplyUnknownKind declares an object whose CRD is neither in the set
 // nor in the cluster: a clear error, and nothing applied.
 func TestApplyUnknownKind(t *testing.T) {

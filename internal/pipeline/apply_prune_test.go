@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
@@ -20,6 +22,8 @@ func TestApplyPrune(t *testing.T) {
 		before       map[string]string
 		after        map[string]string
 		allowEmpty   bool
+		noPrune      bool
+		unlabel      []string // names whose app label is removed by hand in between
 		wantErr      string
 		wantActions  map[string]plan.Action // by name, when no error
 		wantLive     []string
@@ -67,6 +71,23 @@ func TestApplyPrune(t *testing.T) {
 			wantGone:     []string{"a", "b"},
 			wantRecorded: []string{},
 		},
+		{
+			name:         "prune off",
+			before:       map[string]string{"a.yaml": a, "b.yaml": b},
+			after:        map[string]string{"a.yaml": a},
+			noPrune:      true,
+			wantActions:  map[string]plan.Action{"a": plan.Unchanged},
+			wantLive:     []string{"a", "b"},
+			wantRecorded: []string{"a", "b"},
+		},
+		{
+			name:        "no longer labelled as the app's",
+			before:      map[string]string{"a.yaml": a, "b.yaml": b},
+			after:       map[string]string{"a.yaml": a},
+			unlabel:     []string{"b"},
+			wantActions: map[string]plan.Action{"a": plan.Unchanged},
+			wantLive:    []string{"a", "b"},
+		},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,6 +98,14 @@ func TestApplyPrune(t *testing.T) {
 			app.Sync.AllowEmpty = tc.allowEmpty
 			e.mustApply(ctx, app)
 
+			for _, name := range tc.unlabel {
+				cm := e.configMap(ctx, ns, name)
+				delete(cm.Labels, object.LabelApp)
+				if _, err := e.cs.CoreV1().ConfigMaps(ns).Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			app.Sync.Prune = !tc.noPrune
 			writeFiles(t, dir, tc.after)
 			res, err := e.p.Apply(ctx, app, e.c, Hooks{})
 			if tc.wantErr != "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -22,17 +23,21 @@ func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
 	o := c.Desired
 	gk := o.GroupVersionKind().GroupKind()
 	if p.live.missingKinds[gk] {
-		if !p.desiredCRDs[gk] {
+		crd := p.desiredCRDs[gk]
+		if crd == nil {
 			return fmt.Errorf("%s: the cluster serves no kind %s, and no CRD for it is in the set", o, gk)
 		}
-		// Validated when its CRD, applied first, is established.
+		if err := validateWithCRD(o, crd); err != nil {
+			return err
+		}
 		c.Action = Create
 		return p.createDiff(c, o)
 	}
 	merged, err := p.t.Cluster.Apply(ctx, o, cluster.ApplyOptions{DryRun: true, Force: p.opts.ForceConflicts})
-	if apierrors.IsConflict(err) && p.drifted(c) {
+	if apierrors.IsConflict(err) && p.drifted(c) && updatedOnly(err) {
 		// Fields of an object the app applied and still owns were edited
-		// outside Tugboat: drift, to take back.
+		// outside Tugboat (kubectl edit, scale, a controller's update):
+		// drift, to take back. Another applier's fields are a conflict.
 		c.Force = true
 		merged, err = p.t.Cluster.Apply(ctx, o, cluster.ApplyOptions{DryRun: true, Force: true})
 	}
@@ -178,4 +183,24 @@ func (p *planner) drifted(c *Change) bool {
 	_, recorded := p.recorded[c.ID]
 	_, owned := p.live.objects[c.ID]
 	return recorded && owned
+}
+
+// updatedOnly reports whether every conflict of an apply error is with a
+// manager that updated the object imperatively rather than applied it: the
+// API server names those "<manager>" using <apiVersion>, and an applier
+// (another tool's declared intent) by its name alone.
+func updatedOnly(err error) bool {
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) || status.Status().Details == nil {
+		return false
+	}
+	causes := status.Status().Details.Causes
+	for _, c := range causes {
+		rest, _ := strings.CutPrefix(c.Message, "conflict with ")
+		name, err := strconv.QuotedPrefix(rest)
+		if err != nil || !strings.Contains(rest[len(name):], " using ") {
+			return false
+		}
+	}
+	return len(causes) > 0
 }

@@ -54,7 +54,7 @@ func Make(ctx context.Context, t Target, desired []*object.Object, opts Options)
 			return nil, err
 		}
 	}
-	p := &planner{t: t, opts: opts, recorded: t.Inventory.Index(), desiredCRDs: crdKinds(desired), desiredNamespaces: namespacesOf(desired)}
+	p := &planner{t: t, opts: opts, recorded: t.Inventory.Index(), desiredCRDs: crdsOf(desired), desiredNamespaces: namespacesOf(desired)}
 	live, err := readLive(ctx, t.Cluster, t.App, kindsOf(desired, t.Inventory))
 	if err != nil {
 		return nil, err
@@ -71,11 +71,12 @@ func Make(ctx context.Context, t Target, desired []*object.Object, opts Options)
 }
 
 type planner struct {
-	t           Target
-	opts        Options
-	live        *liveView
-	recorded    map[object.ID]inventory.Entry
-	desiredCRDs map[schema.GroupKind]bool
+	t        Target
+	opts     Options
+	live     *liveView
+	recorded map[object.ID]inventory.Entry
+	// desiredCRDs are the CRDs of the set, by the kind each defines.
+	desiredCRDs map[schema.GroupKind]*object.Object
 	// desiredNamespaces are the Namespaces the set declares.
 	desiredNamespaces map[string]bool
 }
@@ -156,23 +157,6 @@ func (p *planner) dryRunAll(ctx context.Context, changes []Change, check []int, 
 	}
 	_ = g.Wait()
 	return errors.Join(errs...)
-}
-
-func crdKinds(objs []*object.Object) map[schema.GroupKind]bool {
-	kinds := map[schema.GroupKind]bool{}
-	scope := object.SetScope(objs, nil)
-	for _, o := range objs {
-		gk := o.GroupVersionKind().GroupKind()
-		if _, known := scope(gk); known && !builtin(gk) {
-			kinds[gk] = true
-		}
-	}
-	return kinds
-}
-
-func builtin(gk schema.GroupKind) bool {
-	_, known := object.BuiltinScope(gk)
-	return known
 }
 
 // kindsOf lists every kind to read: those desired and those recorded.
