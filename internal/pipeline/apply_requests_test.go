@@ -15,6 +15,8 @@ type requestCounter struct {
 	writes []string
 	lists  map[string]int
 	all    []string
+	// gets are the GETs of single objects.
+	gets []string
 }
 
 func (rc *requestCounter) wrap(rt http.RoundTripper) http.RoundTripper {
@@ -33,6 +35,9 @@ func (rc *requestCounter) record(req *http.Request) {
 	defer rc.mu.Unlock()
 	line := req.Method + " " + req.URL.RequestURI()
 	rc.all = append(rc.all, line)
+	if objectGet(req.Method, req.URL) {
+		rc.gets = append(rc.gets, line)
+	}
 	q := req.URL.Query()
 	switch req.Method {
 	case http.MethodPost, http.MethodPut, http.MethodDelete:
@@ -55,7 +60,7 @@ func (rc *requestCounter) record(req *http.Request) {
 func (rc *requestCounter) reset() {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	rc.writes, rc.lists, rc.all = nil, nil, nil
+	rc.writes, rc.lists, rc.all, rc.gets = nil, nil, nil, nil
 }
 
 func (rc *requestCounter) snapshot() (writes []string, lists map[string]int, all []string) {
@@ -72,6 +77,23 @@ func (rc *requestCounter) snapshot() (writes []string, lists map[string]int, all
 // /api/v1/[namespaces/NS/]RESOURCE and /apis/GROUP/VERSION/[namespaces/NS/]RESOURCE
 // are LISTs; it returns "GROUP/VERSION/RESOURCE".
 func listedResource(u *url.URL) (string, bool) {
+	gv, parts, ok := resourcePath(u)
+	if !ok || len(parts) != 1 {
+		return "", false
+	}
+	return gv + "/" + parts[0], true
+}
+
+// objectGet tells whether a GET reads one object: .../RESOURCE/NAME, a
+// namespaced one's or a cluster-scoped one's (a Namespace too).
+func objectGet(method string, u *url.URL) bool {
+	_, parts, ok := resourcePath(u)
+	return method == http.MethodGet && ok && len(parts) == 2
+}
+
+// resourcePath splits an API path into GROUP/VERSION and what follows it,
+// without the namespaces/NS prefix of a namespaced resource.
+func resourcePath(u *url.URL) (string, []string, bool) {
 	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
 	var gv string
 	switch {
@@ -80,13 +102,17 @@ func listedResource(u *url.URL) (string, bool) {
 	case len(parts) >= 3 && parts[0] == "apis":
 		gv, parts = parts[1]+"/"+parts[2], parts[3:]
 	default:
-		return "", false
+		return "", nil, false
 	}
 	if len(parts) >= 3 && parts[0] == "namespaces" {
 		parts = parts[2:]
 	}
-	if len(parts) != 1 {
-		return "", false
-	}
-	return gv + "/" + parts[0], true
+	return gv, parts, true
+}
+
+// objectGets returns the GETs of single objects recorded.
+func (rc *requestCounter) objectGets() []string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]string(nil), rc.gets...)
 }

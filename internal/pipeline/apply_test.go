@@ -124,7 +124,19 @@ func TestPlanUnchangedNoRequests(t *testing.T) {
 			t.Errorf("a plan of an unchanged set dry-ran an object: %s", r)
 		}
 	}
+	checkObjectGets(t, rc, app.Name)
 	t.Logf("%d requests: %q", len(all), all)
+}
+
+// checkObjectGets fails on any GET of a single object other than the
+// app's inventory: an unchanged set is decided from one LIST per kind.
+func checkObjectGets(t *testing.T, rc *requestCounter, app string) {
+	t.Helper()
+	for _, r := range rc.objectGets() {
+		if !strings.Contains(r, "/configmaps/tugboat-inventory-"+app) {
+			t.Errorf("a plan of an unchanged set read an object: %s", r)
+		}
+	}
 }
 
 // TestApplyUnchangedNoWrites applies a set that is applied already: a
@@ -146,6 +158,7 @@ func TestApplyUnchangedNoWrites(t *testing.T) {
 	if writes, _, _ := rc.snapshot(); len(writes) != 0 {
 		t.Errorf("an apply with nothing to change wrote %d times: %q", len(writes), writes)
 	}
+	checkObjectGets(t, rc, app.Name)
 	if after := e.inventory(ctx, app.Name); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("inventory changed:\n%+v\nwant\n%+v", after, before)
 	}
