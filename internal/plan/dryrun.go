@@ -33,6 +33,11 @@ func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
 		c.Action = Create
 		return p.createDiff(c, o)
 	}
+	if p.absentNamespaces[o.GetNamespace()] {
+		// Its namespace comes with the set: the object cannot exist yet,
+		// and a dry-run in place would only be refused.
+		return p.dryRunElsewhere(ctx, c)
+	}
 	merged, err := p.t.Cluster.Apply(ctx, o, cluster.ApplyOptions{DryRun: true, Force: p.opts.ForceConflicts})
 	if apierrors.IsConflict(err) && p.drifted(c) && updatedOnly(err) {
 		// Fields of an object the app applied and still owns were edited

@@ -77,8 +77,9 @@ type planner struct {
 	recorded map[object.ID]inventory.Entry
 	// desiredCRDs are the CRDs of the set, by the kind each defines.
 	desiredCRDs map[schema.GroupKind]*object.Object
-	// desiredNamespaces are the Namespaces the set declares.
-	desiredNamespaces map[string]bool
+	// desiredNamespaces are the Namespaces the set declares; absent ones
+	// do not exist yet, so what goes in them is dry-run elsewhere at once.
+	desiredNamespaces, absentNamespaces map[string]bool
 }
 
 func (p *planner) desiredChanges(ctx context.Context, desired []*object.Object) ([]Change, error) {
@@ -104,6 +105,13 @@ func (p *planner) desiredChanges(ctx context.Context, desired []*object.Object) 
 	}
 	if err := p.checkOwnership(notOwned, others); err != nil {
 		return nil, err
+	}
+	p.absentNamespaces = map[string]bool{}
+	for ns := range p.desiredNamespaces {
+		id := object.ID{Kind: "Namespace", Name: ns}
+		if _, owned := p.live.objects[id]; !owned && others[id] == nil {
+			p.absentNamespaces[ns] = true
+		}
 	}
 	return changes, p.dryRunAll(ctx, changes, check, others)
 }
