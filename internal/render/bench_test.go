@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
 	"github.com/tugboat-gitops/tugboat/internal/render"
 	"github.com/tugboat-gitops/tugboat/internal/render/helm"
 )
@@ -42,7 +45,8 @@ func writeBenchRepo(b *testing.B) string {
 }
 
 // BenchmarkRenderKustomizeRepo renders every overlay of the generated
-// repository: "cold" renders each, "cached" renders the same commit again.
+// repository: "krusty" with the kustomize API alone (the baseline), "cold"
+// with Tugboat's engine, "cached" the same commit again.
 // One op is the whole repository (600 overlays).
 func BenchmarkRenderKustomizeRepo(b *testing.B) {
 	root := writeBenchRepo(b)
@@ -57,6 +61,21 @@ func BenchmarkRenderKustomizeRepo(b *testing.B) {
 			}
 		}
 	}
+	// The baseline: the kustomize API alone on the same overlays, with no
+	// confinement, post-rendering or validation.
+	b.Run("krusty", func(b *testing.B) {
+		k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+		fsys := filesys.MakeFsOnDisk()
+		for b.Loop() {
+			for i := range benchApps {
+				for _, env := range benchOverlays {
+					if _, err := k.Run(fsys, filepath.Join(root, fmt.Sprintf("apps/app-%03d/overlays/%s", i, env))); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		}
+	})
 	b.Run("cold", func(b *testing.B) {
 		e := newEngine()
 		for b.Loop() {
