@@ -56,7 +56,12 @@ type HelmSpec struct {
 
 // KustomizeSpec holds the kustomize opt-ins, all off by default.
 type KustomizeSpec struct {
+	// AllowRemoteBases lets the kustomization fetch git or HTTP bases and
+	// HTTP files.
 	AllowRemoteBases bool `json:"allowRemoteBases,omitempty"`
+	// EnableHelm inflates helmCharts vendored in the repository, with
+	// Tugboat's Helm renderer.
+	EnableHelm bool `json:"enableHelm,omitempty"`
 }
 
 // Destination is where the app is deployed.

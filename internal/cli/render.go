@@ -32,6 +32,7 @@ type renderOptions struct {
 	apiVersions []string
 	allowUndef  bool
 	allowRemote bool
+	enableHelm  bool
 	chart       pipeline.ChartSpec
 }
 
@@ -100,7 +101,8 @@ func (o *renderOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.release, "release-name", "", "helm release name (default: the chart directory name)")
 	f.StringVar(&o.kubeVersion, "kube-version", "", "Kubernetes version helm templates see")
 	f.StringArrayVar(&o.apiVersions, "api-versions", nil, "API versions helm templates see (repeatable)")
-	f.BoolVar(&o.allowRemote, "allow-remote-bases", false, "let kustomize fetch remote bases")
+	f.BoolVar(&o.allowRemote, "allow-remote-bases", false, "let kustomize fetch remote bases and files")
+	f.BoolVar(&o.enableHelm, "enable-helm", false, "let kustomize inflate helmCharts vendored in the repository (with Tugboat's Helm renderer, no helm binary)")
 	f.StringVar(&o.chart.Repo, "chart-repo", "", "Helm chart repository (https://... index, or oci://...); credentials from TUGBOAT_HELM_USERNAME/PASSWORD")
 	f.StringVar(&o.chart.Name, "chart", "", "chart name in --chart-repo")
 	f.StringVar(&o.chart.Version, "chart-version", "", "chart version or semver range (default: newest stable)")
@@ -129,7 +131,7 @@ func (o *renderOptions) request() (render.Request, error) {
 	}
 	return render.Request{
 		Kind:      kind,
-		Kustomize: render.KustomizeOptions{AllowRemoteBases: o.allowRemote},
+		Kustomize: render.KustomizeOptions{AllowRemoteBases: o.allowRemote, EnableHelm: o.enableHelm},
 		Helm: render.HelmOptions{
 			ReleaseName: o.release, Namespace: o.namespace,
 			ValuesFiles: o.valuesFiles, Set: o.set,

@@ -40,6 +40,7 @@ func FromSpec(spec *v1alpha1.AppSpec, root string) App {
 	}
 	if k := spec.Kustomize; k != nil {
 		app.Render.Kustomize.AllowRemoteBases = k.AllowRemoteBases
+		app.Render.Kustomize.EnableHelm = k.EnableHelm
 	}
 	app.Sync = syncFromSpec(spec.Sync)
 	return app

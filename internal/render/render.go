@@ -44,10 +44,12 @@ type Limits struct {
 // here is off by default because it reaches outside the repository or runs
 // code.
 type KustomizeOptions struct {
-	// AllowRemoteBases lets resources and bases be git or HTTP URLs.
+	// AllowRemoteBases lets resources and bases be git or HTTP URLs, and
+	// the files a kustomization reads (patches, generator files, ...) be
+	// HTTP URLs.
 	AllowRemoteBases bool
-	// EnableHelm lets helmCharts inflate charts (no helm binary is run: this
-	// stays refused unless a chart inflator is wired in).
+	// EnableHelm lets helmCharts inflate charts vendored in the repository,
+	// with Tugboat's Helm renderer (no helm binary is run).
 	EnableHelm bool
 }
 

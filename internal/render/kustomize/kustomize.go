@@ -1,7 +1,8 @@
 // Package kustomize renders a kustomization with the kustomize API (krusty),
-// confined to the repository: no exec or legacy plugins, no remote bases
-// unless allowed, no Helm inflation unless enabled, and no file outside the
-// checkout, through symlinks or "../" bases.
+// confined to the repository: no exec or legacy plugins, no remote bases or
+// files unless allowed, Helm charts inflated by Tugboat's own Helm renderer
+// (never a helm binary) only when enabled, and no file outside the checkout,
+// through symlinks or "../" bases.
 package kustomize
 
 import (
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/types"
 
 	"github.com/tugboat-gitops/tugboat/internal/confine"
@@ -20,42 +22,55 @@ import (
 // Renderer renders kustomizations.
 type Renderer struct{}
 
-// Render builds the kustomization at req.Root/req.Path.
+// Render builds the kustomization at req.Root/req.Path. Credentials in
+// URLs are masked in its errors.
 func (Renderer) Render(ctx context.Context, req render.Request) ([]*object.Object, error) {
-	fsys, err := newConfinedFS(req.Root)
+	objs, err := build(ctx, req)
+	if err != nil {
+		return nil, redact(fmt.Errorf("kustomize %s: %w", req.Path, err))
+	}
+	return objs, nil
+}
+
+func build(ctx context.Context, req render.Request) ([]*object.Object, error) {
+	fsys, err := newConfinedFS(req.Root, req.Kustomize.AllowRemoteBases)
 	if err != nil {
 		return nil, err
 	}
+	// kustomize removes its clones itself; this is in case it did not.
+	defer fsys.clones.removeLeft()
 	dir, err := confine.Join(fsys.root, req.Path)
 	if err != nil {
-		return nil, fmt.Errorf("kustomize %s: %w", req.Path, err)
+		return nil, err
 	}
-	s := &scan{
-		root: fsys.root, allowRemote: req.Kustomize.AllowRemoteBases,
-		onStack: map[string]string{}, done: map[string]bool{},
-		maxFileBytes: req.Limits.MaxFileBytes,
+	maxFile := req.Limits.MaxFileBytes
+	if maxFile <= 0 {
+		maxFile = object.DefaultLimits.MaxFileBytes
 	}
-	if s.maxFileBytes <= 0 {
-		s.maxFileBytes = object.DefaultLimits.MaxFileBytes
+	s := newScan(fsys.root, req.Kustomize.AllowRemoteBases, req.Kustomize.EnableHelm, maxFile)
+	if err := s.visit(dir, req.Path, reach{}); err != nil {
+		return nil, err
 	}
-	if err := s.visit(dir, req.Path); err != nil {
-		return nil, fmt.Errorf("kustomize %s: %w", req.Path, err)
+	if err := inflate(ctx, fsys, s, req); err != nil {
+		return nil, err
 	}
-	k := krusty.MakeKustomizer(Options(req.Kustomize))
-	m, err := k.Run(fsys, dir)
+	m, err := krusty.MakeKustomizer(Options()).Run(fsys, dir)
 	if err != nil {
-		return nil, fmt.Errorf("kustomize %s: %w", req.Path, err)
+		return nil, err
 	}
-	source := filepath.ToSlash(filepath.Join(req.Path, "kustomization.yaml"))
+	return objects(m, filepath.ToSlash(filepath.Join(req.Path, "kustomization.yaml")))
+}
+
+func objects(m resmap.ResMap, source string) ([]*object.Object, error) {
 	out := make([]*object.Object, 0, m.Size())
 	for _, r := range m.Resources() {
 		u, err := r.Map()
 		if err != nil {
-			return nil, fmt.Errorf("kustomize %s: %s: %w", req.Path, r.CurId(), err)
+			return nil, fmt.Errorf("%s: %w", r.CurId(), err)
 		}
 		obj, err := object.FromMap(u, source)
 		if err != nil {
-			return nil, fmt.Errorf("kustomize %s: %w", req.Path, err)
+			return nil, err
 		}
 		out = append(out, obj)
 	}
@@ -63,12 +78,13 @@ func (Renderer) Render(ctx context.Context, req render.Request) ([]*object.Objec
 }
 
 // Options are the krusty options Tugboat runs with: kustomize's defaults
-// (load restricted to the kustomization root), plugins off, Helm inflation
-// only when enabled.
-func Options(o render.KustomizeOptions) *krusty.Options {
+// (load restricted to the kustomization root), builtin plugins only, and
+// kustomize's Helm inflation off: Tugboat inflates helmCharts itself, with
+// its Helm SDK renderer, before kustomize runs.
+func Options() *krusty.Options {
 	opts := krusty.MakeDefaultOptions()
 	opts.LoadRestrictions = types.LoadRestrictionsRootOnly
 	opts.PluginConfig = types.DisabledPluginConfig()
-	opts.PluginConfig.HelmConfig.Enabled = o.EnableHelm
+	opts.PluginConfig.HelmConfig.Enabled = false
 	return opts
 }
