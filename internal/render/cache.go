@@ -71,9 +71,11 @@ func copyObjects(objs []*object.Object) []*object.Object {
 
 // cacheKey hashes everything that decides a render's output. A request
 // whose post-render asks the cluster (Scope) is keyed without it: the
-// scope of a kind does not change under a running cluster.
+// scope of a kind does not change under a running cluster. Remote bases
+// live outside the revision (a branch may move), so such renders are never
+// cached.
 func cacheKey(revision string, req Request) (string, bool) {
-	if revision == "" {
+	if revision == "" || req.Kustomize.AllowRemoteBases {
 		return "", false
 	}
 	req.Root = ""

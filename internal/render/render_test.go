@@ -231,4 +231,19 @@ func TestRenderCache(t *testing.T) {
 	if got := third[0].GetName(); got != "changed" {
 		t.Errorf("new revision name = %q, want changed", got)
 	}
+	// Remote bases are outside the revision: never served from the cache.
+	remote := req
+	remote.Kustomize.AllowRemoteBases = true
+	for _, name := range []string{"first", "second"} {
+		if err := os.WriteFile(filepath.Join(root, "app/a.yaml"), []byte(cmYAML(name)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.Render(context.Background(), "def", remote)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0].GetName() != name {
+			t.Errorf("with remote bases allowed, name = %q, want %q (not cached)", got[0].GetName(), name)
+		}
+	}
 }
