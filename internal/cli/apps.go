@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -103,7 +102,9 @@ func (o *appOptions) bareApp(args []string) (pipeline.App, error) {
 		return pipeline.App{}, err
 	}
 	if o.render.chart.Repo != "" {
-		o.render.chart.Username, o.render.chart.Password = os.Getenv("TUGBOAT_HELM_USERNAME"), os.Getenv("TUGBOAT_HELM_PASSWORD")
+		if err := o.render.chartAuth(&o.render.chart); err != nil {
+			return pipeline.App{}, err
+		}
 		app.Source.Chart = &o.render.chart
 	}
 	if app.Name == "" {
@@ -137,6 +138,11 @@ func (o *appOptions) fileApps() ([]selectedApp, error) {
 		out[i] = selectedApp{app: pipeline.FromSpec(&specs[i], root), context: specs[i].Destination.Context, fromFile: true}
 		if out[i].app.Source.Repo != "" {
 			if out[i].app.Source.Credentials, err = o.render.credentials(); err != nil {
+				return nil, err
+			}
+		}
+		if c := out[i].app.Source.Chart; c != nil {
+			if err := o.render.chartAuth(c); err != nil {
 				return nil, err
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 	"github.com/tugboat-gitops/tugboat/internal/render"
 	"github.com/tugboat-gitops/tugboat/internal/source"
+	"github.com/tugboat-gitops/tugboat/internal/source/helmrepo"
 )
 
 // renderOptions are the flags of tug render (and, later, diff and apply).
@@ -34,6 +35,7 @@ type renderOptions struct {
 	allowRemote bool
 	enableHelm  bool
 	chart       pipeline.ChartSpec
+	helmAuth    helmrepo.AuthFiles
 }
 
 func newRenderCommand(g *GlobalOptions) *cobra.Command {
@@ -62,7 +64,9 @@ namespaced. Credentials come from files (--password-file, --token-file,
 				return err
 			}
 			if o.chart.Repo != "" || o.chart.Name != "" {
-				o.chart.Username, o.chart.Password = os.Getenv("TUGBOAT_HELM_USERNAME"), os.Getenv("TUGBOAT_HELM_PASSWORD")
+				if err := o.chartAuth(&o.chart); err != nil {
+					return err
+				}
 				o.src.Chart = &o.chart
 			}
 			if cmd.Flag("kubeconfig").Changed || cmd.Flag("context").Changed {
@@ -103,9 +107,11 @@ func (o *renderOptions) addFlags(cmd *cobra.Command) {
 	f.StringArrayVar(&o.apiVersions, "api-versions", nil, "API versions helm templates see (repeatable)")
 	f.BoolVar(&o.allowRemote, "allow-remote-bases", false, "let kustomize fetch remote bases and files")
 	f.BoolVar(&o.enableHelm, "enable-helm", false, "let kustomize inflate helmCharts vendored in the repository (with Tugboat's Helm renderer, no helm binary)")
-	f.StringVar(&o.chart.Repo, "chart-repo", "", "Helm chart repository (https://... index, or oci://...); credentials from TUGBOAT_HELM_USERNAME/PASSWORD")
+	f.StringVar(&o.chart.Repo, "chart-repo", "", "Helm chart repository (https://... index, or oci://...); credentials from --helm-username/--helm-password-file or TUGBOAT_HELM_*")
 	f.StringVar(&o.chart.Name, "chart", "", "chart name in --chart-repo")
 	f.StringVar(&o.chart.Version, "chart-version", "", "chart version or semver range (default: newest stable)")
+	f.StringVar(&o.helmAuth.Username, "helm-username", "", "user name for --chart-repo (HTTP basic auth or registry login)")
+	f.StringVar(&o.helmAuth.PasswordFile, "helm-password-file", "", "file holding the password or token for --chart-repo")
 	f.StringVar(&o.creds.Username, "username", "", "git user name (HTTP basic auth, or SSH user)")
 	f.StringVar(&o.creds.PasswordFile, "password-file", "", "file holding the git password")
 	f.StringVar(&o.creds.TokenFile, "token-file", "", "file holding a git access token")
@@ -139,6 +145,24 @@ func (o *renderOptions) request() (render.Request, error) {
 		},
 		Post: render.PostOptions{Namespace: o.namespace, Vars: vars, AllowUndefinedVars: o.allowUndef, Labels: labels},
 	}, nil
+}
+
+// chartAuth sets c's credentials from --helm-username and
+// --helm-password-file if either is given, else from TUGBOAT_HELM_USERNAME,
+// _PASSWORD and _PASSWORD_FILE.
+func (o *renderOptions) chartAuth(c *pipeline.ChartSpec) error {
+	var a *helmrepo.Auth
+	var err error
+	if o.helmAuth != (helmrepo.AuthFiles{}) {
+		a, err = o.helmAuth.Load()
+	} else {
+		a, err = helmrepo.AuthFromEnv("TUGBOAT_HELM_", os.Getenv)
+	}
+	if err != nil || a == nil {
+		return err
+	}
+	c.Username, c.Password = a.Username, a.Password
+	return nil
 }
 
 // credentials reads the credential files named by flags, falling back to

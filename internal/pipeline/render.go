@@ -59,6 +59,7 @@ func (p *Pipeline) Render(ctx context.Context, src SourceSpec, req render.Reques
 		return nil, err
 	}
 	req.Root, req.Path = art.Dir, path
+	req.Helm.Fetcher = p.chartFetcher(src.Chart)
 	revision := art.Commit
 	if src.Chart != nil {
 		chart, err := p.fetchChart(ctx, src.Chart)

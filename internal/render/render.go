@@ -72,6 +72,19 @@ type HelmOptions struct {
 	APIVersions []string
 	// SkipCRDs leaves out the chart's crds/ directory.
 	SkipCRDs bool
+	// Fetcher fetches the dependencies Chart.lock pins that charts/ lacks;
+	// nil refuses them (file:// ones excepted). The pipeline sets it.
+	Fetcher ChartFetcher `json:"-"`
+}
+
+// ChartFetcher fetches a packaged Helm chart from a chart repository: the
+// helm renderer's only way to the network, injected so that rendering
+// stays pure.
+type ChartFetcher interface {
+	// FetchChart returns the path of the archive (.tgz) of chart name at
+	// exactly version from repository (https://, http:// or oci://). Its
+	// errors never hold credentials.
+	FetchChart(ctx context.Context, repository, name, version string) (string, error)
 }
 
 // Renderer produces the objects of one kind of source.

@@ -58,7 +58,7 @@ func (r Renderer) Render(ctx context.Context, req render.Request) ([]*object.Obj
 }
 
 func renderRequest(ctx context.Context, req render.Request, lim limits) ([]*object.Object, error) {
-	path, isDir, err := chartPath(req)
+	root, path, isDir, err := chartPath(req)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,11 @@ func renderRequest(ctx context.Context, req render.Request, lim limits) ([]*obje
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	chrt, err := loadChart(path, lim)
+	deps := vendorer{fetcher: req.Helm.Fetcher}
+	if isDir {
+		deps.root, deps.dir = root, path
+	}
+	chrt, err := loadChart(ctx, path, lim, deps)
 	if err != nil {
 		return nil, err
 	}
@@ -84,35 +88,34 @@ func renderRequest(ctx context.Context, req render.Request, lim limits) ([]*obje
 	return decodeDocs(docs, req.Limits.Limits, lim.output)
 }
 
-// chartPath returns the chart to load and whether it is a directory (else
-// an archive): req.Helm.ChartDir as given (Tugboat fetched it, it is not
-// repository content), or req.Path confined to req.Root. Either way no
-// symlink in a chart directory may lead out of it (out of the repository,
-// for a chart in the repository).
-func chartPath(req render.Request) (string, bool, error) {
-	root, path := req.Helm.ChartDir, req.Helm.ChartDir
+// chartPath returns the chart to load, the root it is confined to, and
+// whether it is a directory (else an archive): req.Helm.ChartDir as given
+// (Tugboat fetched it, it is not repository content), or req.Path confined
+// to req.Root. Either way no symlink in a chart directory may lead out of
+// root (the chart itself, or the repository for a chart in one).
+func chartPath(req render.Request) (root, path string, isDir bool, err error) {
+	root, path = req.Helm.ChartDir, req.Helm.ChartDir
 	if path != "" && !filepath.IsAbs(path) {
-		return "", false, fmt.Errorf("chart directory %q is not absolute", path)
+		return "", "", false, fmt.Errorf("chart directory %q is not absolute", path)
 	}
 	if path == "" {
-		var err error
 		root = req.Root
 		if path, err = confine.Join(req.Root, req.Path); err != nil {
-			return "", false, fmt.Errorf("chart: %w", err)
+			return "", "", false, fmt.Errorf("chart: %w", err)
 		}
 	}
 	info, err := os.Stat(path)
 	if err != nil {
-		return "", false, fmt.Errorf("chart: %w", err)
+		return "", "", false, fmt.Errorf("chart: %w", err)
 	}
 	if !info.IsDir() {
-		return path, false, nil
+		return root, path, false, nil
 	}
 	// Helm's loader follows symlinks: judge them before it reads.
 	if err := confine.CheckSymlinks(root, path); err != nil {
-		return "", false, fmt.Errorf("chart: %w", err)
+		return "", "", false, fmt.Errorf("chart: %w", err)
 	}
-	return path, true, nil
+	return root, path, true, nil
 }
 
 // limits are the byte caps of one render.

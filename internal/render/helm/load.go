@@ -2,12 +2,12 @@ package helm
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"helm.sh/helm/v4/pkg/chart/loader/archive"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
@@ -18,9 +18,9 @@ import (
 var utf8bom = []byte{0xEF, 0xBB, 0xBF}
 
 // loadChart loads the chart directory or archive at path within the
-// limits, and refuses a chart that `helm template` refuses: a library
-// chart, or one whose declared dependencies are not vendored.
-func loadChart(path string, lim limits) (*chart.Chart, error) {
+// limits, refuses a chart that `helm template` refuses (a library chart),
+// and completes its dependencies as `helm dependency build` would.
+func loadChart(ctx context.Context, path string, lim limits, deps vendorer) (*chart.Chart, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("load chart: %w", err)
@@ -43,7 +43,8 @@ func loadChart(path string, lim limits) (*chart.Chart, error) {
 	if t := chrt.Metadata.Type; t != "" && t != "application" {
 		return nil, fmt.Errorf("%s charts are not installable", t)
 	}
-	if err := checkDependencies(chrt); err != nil {
+	deps.b = b
+	if err := deps.vendor(ctx, chrt); err != nil {
 		return nil, err
 	}
 	return chrt, nil
@@ -186,23 +187,5 @@ func (w *dirWalker) addFile(path, name string, info os.FileInfo) error {
 	}
 	data = bytes.TrimPrefix(data, utf8bom)
 	w.files = append(w.files, &archive.BufferedFile{Name: name, ModTime: info.ModTime(), Data: data})
-	return nil
-}
-
-// checkDependencies refuses a chart whose Chart.yaml declares a dependency
-// that is not in charts/, as `helm template` does: Tugboat never downloads
-// while rendering.
-func checkDependencies(c *chart.Chart) error {
-	var missing []string
-	for _, d := range c.Metadata.Dependencies {
-		found := slices.ContainsFunc(c.Dependencies(), func(sc *chart.Chart) bool { return sc.Name() == d.Name })
-		if !found {
-			missing = append(missing, d.Name)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("dependencies declared in Chart.yaml but missing from charts/: %s (vendor them with `helm dependency build`; nothing is downloaded while rendering)",
-			strings.Join(missing, ", "))
-	}
 	return nil
 }

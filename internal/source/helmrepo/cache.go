@@ -77,7 +77,8 @@ func (c chartCache) lookup(w wanted) (Chart, error) {
 	if err := checkMeta(meta, w); err != nil {
 		return Chart{}, err
 	}
-	return Chart{Name: meta.Name, Version: meta.Version, Digest: "sha256:" + w.digest, Dir: dir}, nil
+	archive := filepath.Join(c.dir, w.digest+".tgz")
+	return Chart{Name: meta.Name, Version: meta.Version, Digest: "sha256:" + w.digest, Dir: dir, Archive: archive}, nil
 }
 
 // store copies the archive r into the cache, refusing it if it is larger

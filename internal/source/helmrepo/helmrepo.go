@@ -51,6 +51,9 @@ type Chart struct {
 	// Dir is the unpacked chart, <cache>/charts/<hex>/<name>. It is shared
 	// by every fetch of the same archive: treat it as read-only.
 	Dir string
+	// Archive is the verified chart archive, <cache>/charts/<hex>.tgz,
+	// shared and read-only like Dir.
+	Archive string
 }
 
 // Source is one chart in one repository. Its zero limits mean the defaults.
