@@ -48,13 +48,23 @@ func resolve(realRoot, rel string) (string, error) {
 			continue
 		}
 		next := filepath.Join(cur, part)
-		target, err := filepath.EvalSymlinks(next)
+		info, err := os.Lstat(next)
 		if errors.Is(err, fs.ErrNotExist) {
 			// The rest does not exist yet: nothing there can be a link.
 			return filepath.Join(append([]string{next}, parts[i+1:]...)...), nil
 		}
 		if err != nil {
 			return "", err
+		}
+		if info.Mode()&fs.ModeSymlink == 0 {
+			// cur is symlink-free, so next is too: one Lstat, not a
+			// resolution of the whole path again.
+			cur = next
+			continue
+		}
+		target, err := filepath.EvalSymlinks(next)
+		if err != nil {
+			return "", fmt.Errorf("%s: broken or looping symlink: %w", part, err)
 		}
 		if !Within(realRoot, target) {
 			return "", fmt.Errorf("%w: %s links to %s", ErrEscape, part, target)
