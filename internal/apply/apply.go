@@ -97,7 +97,7 @@ func (a *applier) one(ctx context.Context, ch *plan.Change) error {
 			return err
 		}
 	}
-	live, err := a.c.Apply(ctx, ch.Desired, cluster.ApplyOptions{Force: a.opts.ForceConflicts || ch.Force})
+	live, err := a.c.ApplyMetadata(ctx, ch.Desired, cluster.ApplyOptions{Force: a.opts.ForceConflicts || ch.Force})
 	if err != nil {
 		return fmt.Errorf("%s: %w", ch.Desired, err)
 	}

@@ -50,15 +50,48 @@ func (c *Cluster) Apply(ctx context.Context, o *object.Object, opts ApplyOptions
 	if err != nil {
 		return nil, err
 	}
+	data, po, err := applyPatch(o, opts)
+	if err != nil {
+		return nil, err
+	}
+	return ri.Patch(ctx, o.GetName(), types.ApplyPatchType, data, po)
+}
+
+// ApplyMetadata is Apply for callers that need only the metadata of the
+// result (UID, managedFields): the API server then encodes just that, in
+// protobuf, which costs it far less than the whole object in JSON.
+func (c *Cluster) ApplyMetadata(ctx context.Context, o *object.Object, opts ApplyOptions) (*metav1.PartialObjectMetadata, error) {
+	m, err := c.Mapping(o.GroupVersionKind().GroupKind(), o.GroupVersionKind().Version)
+	if err != nil {
+		return nil, err
+	}
+	mc, err := c.metadataClient()
+	if err != nil {
+		return nil, err
+	}
+	var ri metadata.ResourceInterface = mc.Resource(m.Resource)
+	if m.Scope.Name() == meta.RESTScopeNameNamespace {
+		ri = mc.Resource(m.Resource).Namespace(o.GetNamespace())
+	}
+	data, po, err := applyPatch(o, opts)
+	if err != nil {
+		return nil, err
+	}
+	return ri.Patch(ctx, o.GetName(), types.ApplyPatchType, data, po)
+}
+
+// applyPatch encodes o as an apply patch by FieldManager, with strict
+// field validation.
+func applyPatch(o *object.Object, opts ApplyOptions) ([]byte, metav1.PatchOptions, error) {
 	data, err := json.Marshal(o.Object)
 	if err != nil {
-		return nil, fmt.Errorf("%s: encode: %w", o, err)
+		return nil, metav1.PatchOptions{}, fmt.Errorf("%s: encode: %w", o, err)
 	}
 	po := metav1.PatchOptions{FieldManager: FieldManager, Force: &opts.Force, FieldValidation: "Strict"}
 	if opts.DryRun {
 		po.DryRun = []string{metav1.DryRunAll}
 	}
-	return ri.Patch(ctx, o.GetName(), types.ApplyPatchType, data, po)
+	return data, po, nil
 }
 
 // Get reads an object; (nil, nil) if it does not exist.

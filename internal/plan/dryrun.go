@@ -38,6 +38,9 @@ func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
 		// and a dry-run in place would only be refused.
 		return p.dryRunElsewhere(ctx, c)
 	}
+	if !exists && !p.opts.Diffs {
+		return p.validateCreate(ctx, c)
+	}
 	merged, err := p.t.Cluster.Apply(ctx, o, cluster.ApplyOptions{DryRun: true, Force: p.opts.ForceConflicts})
 	if apierrors.IsConflict(err) && p.drifted(c) && updatedOnly(err) {
 		// Fields of an object the app applied and still owns were edited
@@ -139,6 +142,21 @@ func (p *planner) namespaceComing(o *object.Object, err error) bool {
 	return ok && status.Status().Details != nil && status.Status().Details.Kind == "namespaces"
 }
 
+// validateCreate dry-runs the create of an object nobody is shown (an
+// apply): only the verdict matters, so the API server returns just the
+// metadata.
+func (p *planner) validateCreate(ctx context.Context, c *Change) error {
+	_, err := p.t.Cluster.ApplyMetadata(ctx, c.Desired, cluster.ApplyOptions{DryRun: true, Force: p.opts.ForceConflicts})
+	if err != nil && p.namespaceComing(c.Desired, err) {
+		return p.dryRunElsewhere(ctx, c)
+	}
+	if err != nil {
+		return p.rejected(ctx, c, err)
+	}
+	c.Action = Create
+	return nil
+}
+
 // dryRunElsewhere validates a create into a namespace that does not exist
 // yet by dry-running it in standInNamespace, forced, so that a namesake
 // there cannot make it conflict.
@@ -146,6 +164,13 @@ func (p *planner) dryRunElsewhere(ctx context.Context, c *Change) error {
 	o := c.Desired.DeepCopy()
 	ns := o.GetNamespace()
 	o.SetNamespace(standInNamespace)
+	if !p.opts.Diffs {
+		if _, err := p.t.Cluster.ApplyMetadata(ctx, o, cluster.ApplyOptions{DryRun: true, Force: true}); err != nil {
+			return fmt.Errorf("%s: %w", c.Desired, err)
+		}
+		c.Action = Create
+		return nil
+	}
 	merged, err := p.t.Cluster.Apply(ctx, o, cluster.ApplyOptions{DryRun: true, Force: true})
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Desired, err)
