@@ -61,17 +61,9 @@ func (c *Cluster) Apply(ctx context.Context, o *object.Object, opts ApplyOptions
 // result (UID, managedFields): the API server then encodes just that, in
 // protobuf, which costs it far less than the whole object in JSON.
 func (c *Cluster) ApplyMetadata(ctx context.Context, o *object.Object, opts ApplyOptions) (*metav1.PartialObjectMetadata, error) {
-	m, err := c.Mapping(o.GroupVersionKind().GroupKind(), o.GroupVersionKind().Version)
+	ri, err := c.metadataResource(o.GroupVersionKind(), o.GetNamespace())
 	if err != nil {
 		return nil, err
-	}
-	mc, err := c.metadataClient()
-	if err != nil {
-		return nil, err
-	}
-	var ri metadata.ResourceInterface = mc.Resource(m.Resource)
-	if m.Scope.Name() == meta.RESTScopeNameNamespace {
-		ri = mc.Resource(m.Resource).Namespace(o.GetNamespace())
 	}
 	data, po, err := applyPatch(o, opts)
 	if err != nil {
@@ -131,6 +123,20 @@ func (c *Cluster) Delete(ctx context.Context, gvk schema.GroupVersionKind, names
 // the objects of a kind that match selector, in namespace ("" = all
 // namespaces or cluster-scoped): one request, no object bodies.
 func (c *Cluster) ListMetadata(ctx context.Context, gvk schema.GroupVersionKind, namespace, selector string) ([]metav1.PartialObjectMetadata, error) {
+	ri, err := c.metadataResource(gvk, namespace)
+	if err != nil {
+		return nil, err
+	}
+	list, err := ri.List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", gvk.GroupKind(), err)
+	}
+	return list.Items, nil
+}
+
+// metadataResource is the metadata client of a kind, in namespace when
+// the kind is namespaced and namespace is set.
+func (c *Cluster) metadataResource(gvk schema.GroupVersionKind, namespace string) (metadata.ResourceInterface, error) {
 	m, err := c.Mapping(gvk.GroupKind(), gvk.Version)
 	if err != nil {
 		return nil, err
@@ -139,15 +145,10 @@ func (c *Cluster) ListMetadata(ctx context.Context, gvk schema.GroupVersionKind,
 	if err != nil {
 		return nil, err
 	}
-	var ri metadata.ResourceInterface = mc.Resource(m.Resource)
 	if namespace != "" && m.Scope.Name() == meta.RESTScopeNameNamespace {
-		ri = mc.Resource(m.Resource).Namespace(namespace)
+		return mc.Resource(m.Resource).Namespace(namespace), nil
 	}
-	list, err := ri.List(ctx, metav1.ListOptions{LabelSelector: selector})
-	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", gvk.GroupKind(), err)
-	}
-	return list.Items, nil
+	return mc.Resource(m.Resource), nil
 }
 
 func (c *Cluster) metadataClient() (metadata.Interface, error) {
