@@ -247,3 +247,31 @@ func TestRenderCache(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderOrderIsDeterministic renders the same files, written to disk in
+// a different order each time, and gets the same objects in the same
+// order: files in lexical path order, documents in file order.
+func TestRenderOrderIsDeterministic(t *testing.T) {
+	files := map[string]string{
+		"app/z.yaml":       cmYAML("z"),
+		"app/a.yaml":       cmYAML("a1") + "---\n" + cmYAML("a2"),
+		"app/m/b.yaml":     cmYAML("b"),
+		"app/m/c.json":     `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}`,
+		"app/k/list.yaml":  "apiVersion: v1\nkind: List\nitems:\n- " + strings.ReplaceAll(strings.TrimSpace(cmYAML("l1")), "\n", "\n  ") + "\n- " + strings.ReplaceAll(strings.TrimSpace(cmYAML("l2")), "\n", "\n  ") + "\n",
+		"app/0-first.yaml": cmYAML("first"),
+	}
+	want := "first a1 a2 l1 l2 b c z"
+	for i := range 5 {
+		objs, err := newEngine().Render(context.Background(), "", render.Request{Root: writeTree(t, files), Path: "app"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := make([]string, len(objs))
+		for j, o := range objs {
+			names[j] = o.GetName()
+		}
+		if got := strings.Join(names, " "); got != want {
+			t.Fatalf("render %d: order %q, want %q", i, got, want)
+		}
+	}
+}

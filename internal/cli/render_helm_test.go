@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRenderHelmFlags renders a chart directory with the helm flags of
+// tug render: --kind, --values (inside the repository), --set and
+// --release-name, and the same directory forced to plain.
+func TestRenderHelmFlags(t *testing.T) {
+	// The release name defaults to the chart directory's name.
+	dir := filepath.Join(t.TempDir(), "greeter")
+	files := map[string]string{
+		"Chart.yaml":        "apiVersion: v2\nname: greeter\nversion: 0.1.0\n",
+		"values.yaml":       "greeting: hello\nreplicas: 1\n",
+		"prod.yaml":         "greeting: bonjour\n",
+		"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-greeting\ndata:\n  greeting: {{ .Values.greeting }}\n  replicas: {{ .Values.replicas | quote }}\n",
+	}
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		wantOut  []string
+		wantErr  string
+		wantCode int
+	}{
+		{name: "defaults", args: []string{"render", dir}, wantOut: []string{"name: greeter-greeting", "greeting: hello"}},
+		{name: "values file", args: []string{"render", dir, "--kind", "helm", "--values", "prod.yaml"}, wantOut: []string{"greeting: bonjour"}},
+		{name: "set after values", args: []string{"render", dir, "--values", "prod.yaml", "--set", "greeting=hi", "--set", "replicas=3"}, wantOut: []string{"greeting: hi", `replicas: "3"`}},
+		{name: "release name", args: []string{"render", dir, "--release-name", "web"}, wantOut: []string{"name: web-greeting"}},
+		{name: "values outside the repository", args: []string{"render", dir, "--values", "../prod.yaml"}, wantErr: "../prod.yaml", wantCode: ExitFailure},
+		{name: "missing values file", args: []string{"render", dir, "--values", "nope.yaml"}, wantErr: "nope.yaml", wantCode: ExitFailure},
+		{name: "forced plain", args: []string{"render", dir, "--kind", "plain"}, wantErr: "templates/cm.yaml", wantCode: ExitFailure},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := run(t, tt.args...)
+			if code != tt.wantCode {
+				t.Fatalf("exit code %d, want %d; stderr %q", code, tt.wantCode, stderr)
+			}
+			if tt.wantErr != "" && !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("stderr %q does not contain %q", stderr, tt.wantErr)
+			}
+			for _, w := range tt.wantOut {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("stdout does not contain %q:\n%s", w, stdout)
+				}
+			}
+		})
+	}
+}
