@@ -3,7 +3,6 @@ package cli
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -45,18 +44,7 @@ func TestRenderHelmFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stdout, stderr, code := run(t, tt.args...)
-			if code != tt.wantCode {
-				t.Fatalf("exit code %d, want %d; stderr %q", code, tt.wantCode, stderr)
-			}
-			if tt.wantErr != "" && !strings.Contains(stderr, tt.wantErr) {
-				t.Errorf("stderr %q does not contain %q", stderr, tt.wantErr)
-			}
-			for _, w := range tt.wantOut {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout does not contain %q:\n%s", w, stdout)
-				}
-			}
+			checkRun(t, tt.args, tt.wantCode, tt.wantErr, tt.wantOut)
 		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -31,18 +30,7 @@ func TestRenderCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stdout, stderr, code := run(t, tt.args...)
-			if code != tt.wantCode {
-				t.Fatalf("exit code %d, want %d; stderr %q", code, tt.wantCode, stderr)
-			}
-			if tt.wantErr != "" && !strings.Contains(stderr, tt.wantErr) {
-				t.Errorf("stderr %q does not contain %q", stderr, tt.wantErr)
-			}
-			for _, w := range tt.wantOut {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout does not contain %q:\n%s", w, stdout)
-				}
-			}
+			stdout := checkRun(t, tt.args, tt.wantCode, tt.wantErr, tt.wantOut)
 			if tt.name == "json list" && !json.Valid([]byte(stdout)) {
 				t.Errorf("stdout is not JSON:\n%s", stdout)
 			}

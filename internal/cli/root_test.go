@@ -22,6 +22,25 @@ func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	return out.String(), errOut.String(), code
 }
 
+// checkRun runs tug with args and checks its exit code, that stderr holds
+// wantErr and that stdout holds every one of wantOut.
+func checkRun(t *testing.T, args []string, wantCode int, wantErr string, wantOut []string) (stdout string) {
+	t.Helper()
+	stdout, stderr, code := run(t, args...)
+	if code != wantCode {
+		t.Fatalf("exit code %d, want %d; stderr %q", code, wantCode, stderr)
+	}
+	if wantErr != "" && !strings.Contains(stderr, wantErr) {
+		t.Errorf("stderr %q does not contain %q", stderr, wantErr)
+	}
+	for _, w := range wantOut {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("stdout does not contain %q:\n%s", w, stdout)
+		}
+	}
+	return stdout
+}
+
 func TestGlobalFlagValidation(t *testing.T) {
 	tests := []struct {
 		name    string
