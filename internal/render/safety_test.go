@@ -65,6 +65,9 @@ func TestRepositoryContentIsConfined(t *testing.T) {
 		{name: "deep nesting", files: map[string]string{"app/deep.yaml": deeplyNested(5000)}, path: "app", wantErr: []string{"app/deep.yaml"}},
 		{name: "file over the size cap", files: map[string]string{"app/big.yaml": cmYAML("big") + "data:\n  x: " + strings.Repeat("x", 5000) + "\n"}, path: "app", limits: render.Limits{Limits: object.Limits{MaxFileBytes: 1000}}, wantErr: []string{"app/big.yaml", "limit"}},
 		{name: "output over the total cap", files: map[string]string{"app/a.yaml": cmYAML("a"), "app/b.yaml": cmYAML("b"), "app/c.yaml": cmYAML("c")}, path: "app", limits: render.Limits{MaxTotalBytes: 100}, wantErr: []string{"limit"}},
+		// Stopped at the file that crosses the cap: c.yaml, malformed, is
+		// never decoded.
+		{name: "input over the total cap", files: map[string]string{"app/a.yaml": cmYAML("a"), "app/b.yaml": cmYAML("b"), "app/c.yaml": "kind: [\n"}, path: "app", limits: render.Limits{MaxTotalBytes: 100}, wantErr: []string{"limit", "app/b.yaml"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

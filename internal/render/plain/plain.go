@@ -36,7 +36,14 @@ func (Renderer) Render(ctx context.Context, req render.Request) ([]*object.Objec
 	if limits.MaxFileBytes <= 0 {
 		limits.MaxFileBytes = object.DefaultLimits.MaxFileBytes
 	}
+	maxTotal := req.Limits.MaxTotalBytes
+	if maxTotal <= 0 {
+		maxTotal = render.DefaultMaxTotalBytes
+	}
+	// The engine caps the output after rendering; counting the input too
+	// stops a huge directory before all of it is decoded into memory.
 	var out []*object.Object
+	var total int64
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -45,6 +52,9 @@ func (Renderer) Render(ctx context.Context, req render.Request) ([]*object.Objec
 		data, err := confine.ReadFile(req.Root, rel, limits.MaxFileBytes)
 		if err != nil {
 			return nil, err
+		}
+		if total += int64(len(data)); total > maxTotal {
+			return nil, fmt.Errorf("plain %s: manifests exceed the %d-byte limit for one render at %s", req.Path, maxTotal, rel)
 		}
 		objs, err := object.Decode(rel, data, limits)
 		if err != nil {
