@@ -14,26 +14,17 @@ import (
 func TestApplyAppFromFile(t *testing.T) {
 	env := testenv.NewCluster(t, testenv.ClusterOptions{Name: "cli-app"})
 	repo := t.TempDir()
-	write := func(name, content string) {
-		t.Helper()
-		path := filepath.Join(repo, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("tugboat.yaml", `apiVersion: tugboat.dev/v1alpha1
+	writeFiles(t, repo, map[string]string{"tugboat.yaml": `apiVersion: tugboat.dev/v1alpha1
 kind: Repository
 apps:
   - name: web
     path: apps/web
     destination: {namespace: default}
     sync: {prune: true}
-`)
-	write("apps/web/a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-a\ndata:\n  k: v\n")
-	write("apps/web/b.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-b\ndata:\n  k: v\n")
+`,
+		"apps/web/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-a\ndata:\n  k: v\n",
+		"apps/web/b.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-b\ndata:\n  k: v\n",
+	})
 	common := []string{"-f", filepath.Join(repo, "tugboat.yaml"), "--kubeconfig", env.Kubeconfig}
 	steps := []struct {
 		name     string

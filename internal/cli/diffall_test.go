@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,15 +30,7 @@ apps:
 		"apps/shop/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n",
 		"apps/shop/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: region\ndata:\n  region: ${REGION}\n",
 	}
-	for name, content := range files {
-		path := filepath.Join(repo, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, repo, files)
 	common := []string{"--all", "-f", filepath.Join(repo, "tugboat.yaml"), "--kubeconfig", east.Kubeconfig + ":" + west.Kubeconfig}
 	stdout, stderr, code := run(t, append([]string{"diff"}, common...)...)
 	if code != ExitChanges {

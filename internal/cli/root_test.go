@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,6 +22,20 @@ func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	cmd.SetArgs(args)
 	code = Execute(context.Background(), cmd)
 	return out.String(), errOut.String(), code
+}
+
+// writeFiles writes files (path relative to dir -> content) below dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // checkRun runs tug with args and checks its exit code, that stderr holds
