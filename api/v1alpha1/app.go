@@ -27,8 +27,13 @@ type AppSpec struct {
 	Renderer  string         `json:"renderer,omitempty"`
 	Helm      *HelmSpec      `json:"helm,omitempty"`
 	Kustomize *KustomizeSpec `json:"kustomize,omitempty"`
-	// Vars are substituted for ${NAME} in the rendered objects.
+	// Vars are substituted for ${NAME} in the rendered objects, except in
+	// Helm chart output unless Substitute is true.
 	Vars map[string]string `json:"vars,omitempty"`
+	// Substitute true substitutes ${NAME} even with no Vars and in Helm
+	// chart output; false never substitutes; unset substitutes only when
+	// Vars are given.
+	Substitute *bool `json:"substitute,omitempty"`
 	// AllowUndefinedVars leaves an undefined ${NAME} as it is.
 	AllowUndefinedVars bool `json:"allowUndefinedVars,omitempty"`
 	// Labels are added to every object.

@@ -32,6 +32,7 @@ type renderOptions struct {
 	kubeVersion string
 	apiVersions []string
 	allowUndef  bool
+	substitute  bool
 	allowRemote bool
 	enableHelm  bool
 	chart       pipeline.ChartSpec
@@ -98,7 +99,8 @@ func (o *renderOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.kind, "kind", "", "renderer: plain, kustomize or helm (default: detected)")
 	f.StringArrayVar(&o.valuesFiles, "values", nil, "helm values file, relative to the repository root (repeatable)")
 	f.StringArrayVar(&o.set, "set", nil, "helm value, key=value (repeatable)")
-	f.StringArrayVar(&o.vars, "var", nil, "substitute ${NAME} with VALUE, NAME=VALUE (repeatable)")
+	f.StringArrayVar(&o.vars, "var", nil, "substitute ${NAME} with VALUE, NAME=VALUE (repeatable; turns substitution on)")
+	f.BoolVar(&o.substitute, "substitute", false, "substitute ${NAME} even without --var, and in Helm chart output (default: only with --var, never in chart output)")
 	f.BoolVar(&o.allowUndef, "allow-undefined-vars", false, "leave undefined ${NAME} as they are instead of failing")
 	f.StringArrayVar(&o.labels, "label", nil, "label added to every object, key=value (repeatable)")
 	f.StringVarP(&o.namespace, "namespace", "n", "", "namespace for namespaced objects that have none, and the helm release namespace")
@@ -135,6 +137,10 @@ func (o *renderOptions) request() (render.Request, error) {
 	if err != nil {
 		return render.Request{}, err
 	}
+	subst := render.SubstituteAuto
+	if o.substitute {
+		subst = render.SubstituteOn
+	}
 	return render.Request{
 		Kind:      kind,
 		Kustomize: render.KustomizeOptions{AllowRemoteBases: o.allowRemote, EnableHelm: o.enableHelm},
@@ -143,7 +149,9 @@ func (o *renderOptions) request() (render.Request, error) {
 			ValuesFiles: o.valuesFiles, Set: o.set,
 			KubeVersion: o.kubeVersion, APIVersions: o.apiVersions,
 		},
-		Post: render.PostOptions{Namespace: o.namespace, Vars: vars, AllowUndefinedVars: o.allowUndef, Labels: labels},
+		Post: render.PostOptions{
+			Namespace: o.namespace, Substitute: subst, Vars: vars, AllowUndefinedVars: o.allowUndef, Labels: labels,
+		},
 	}, nil
 }
 

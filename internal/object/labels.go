@@ -27,6 +27,12 @@ const (
 	// AnnotationRecreate set to "true" lets Tugboat delete and re-create
 	// the object when an immutable field changes.
 	AnnotationRecreate = "tugboat.dev/recreate"
+	// AnnotationSubstitute set to "disabled" leaves the object's ${NAME}
+	// text alone even where the app substitutes variables.
+	AnnotationSubstitute = "tugboat.dev/substitute"
+	// AnnotationChartOutput marks, inside the kustomize renderer only, the
+	// objects its helmCharts inflated; it never leaves the renderer.
+	AnnotationChartOutput = "render.tugboat.dev/chart-output"
 )
 
 // Stamp labels o as owned by app and records the hash of its desired

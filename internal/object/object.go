@@ -46,6 +46,9 @@ type Object struct {
 	// Source says where the object came from, for errors: a file path
 	// relative to the repository, a chart template, or a kustomization.
 	Source string `json:"-"`
+	// FromChart marks output of a Helm chart, which variable substitution
+	// leaves alone unless the app asks otherwise.
+	FromChart bool `json:"-"`
 }
 
 // New wraps u with its origin.
@@ -69,7 +72,7 @@ func (o *Object) String() string {
 
 // DeepCopy copies the object and its origin.
 func (o *Object) DeepCopy() *Object {
-	return &Object{Unstructured: o.Unstructured.DeepCopy(), Source: o.Source}
+	return &Object{Unstructured: o.Unstructured.DeepCopy(), Source: o.Source, FromChart: o.FromChart}
 }
 
 // FromMap wraps a JSON-compatible map (as decoded from JSON or produced by

@@ -30,6 +30,7 @@ func FromSpec(spec *v1alpha1.AppSpec, root string) App {
 		Kind: render.Kind(spec.Renderer),
 		Post: render.PostOptions{
 			Namespace: spec.Destination.Namespace, Vars: spec.Vars,
+			Substitute:         substitution(spec.Substitute),
 			AllowUndefinedVars: spec.AllowUndefinedVars, Labels: spec.Labels,
 		},
 	}
@@ -44,6 +45,16 @@ func FromSpec(spec *v1alpha1.AppSpec, root string) App {
 	}
 	app.Sync = syncFromSpec(spec.Sync)
 	return app
+}
+
+func substitution(on *bool) render.Substitution {
+	switch {
+	case on == nil:
+		return render.SubstituteAuto
+	case *on:
+		return render.SubstituteOn
+	}
+	return render.SubstituteOff
 }
 
 func syncFromSpec(s v1alpha1.SyncPolicy) SyncOptions {

@@ -15,9 +15,12 @@ type PostOptions struct {
 	// built-in kinds and the CRDs in the set (the pipeline passes the
 	// cluster's discovery); an unknown kind counts as namespaced.
 	Scope object.ScopeFunc `json:"-"`
-	// Vars are substituted for ${NAME} (or ${NAME:=default}) in every object
-	// that mentions one; an undefined name is an error unless
-	// AllowUndefinedVars. "$${NAME}" stands for a literal "${NAME}".
+	// Substitute says whether Vars are substituted for ${NAME} (or
+	// ${NAME:=default}); where they are, an undefined name is an error
+	// unless AllowUndefinedVars, and "$${NAME}" stands for a literal
+	// "${NAME}". Objects annotated tugboat.dev/substitute: disabled are
+	// left alone.
+	Substitute         Substitution
 	Vars               map[string]string
 	AllowUndefinedVars bool
 	// Labels are added to every object's metadata (never to selectors,
@@ -25,11 +28,41 @@ type PostOptions struct {
 	Labels map[string]string
 }
 
+// Substitution says when ${NAME} substitution runs. It is opt-in, as
+// Flux's postBuild is: "${HOME}" in a shell script or a chart's test pod is
+// text for the shell, not for Tugboat.
+type Substitution string
+
+// The substitution modes.
+const (
+	// SubstituteAuto substitutes when the app declares Vars, except in
+	// Helm chart output, whose templates have values for that.
+	SubstituteAuto Substitution = ""
+	// SubstituteOn substitutes in every render, Helm chart output
+	// included, with or without Vars.
+	SubstituteOn Substitution = "on"
+	// SubstituteOff never substitutes.
+	SubstituteOff Substitution = "off"
+)
+
+// enabled reports whether substitution runs at all.
+func (s Substitution) enabled(vars map[string]string) bool {
+	switch s {
+	case SubstituteOn:
+		return true
+	case SubstituteOff:
+		return false
+	}
+	return len(vars) > 0
+}
+
 // PostRender applies opts to objs, in place, and returns them.
 func PostRender(objs []*object.Object, opts PostOptions) ([]*object.Object, error) {
 	scope := object.SetScope(objs, opts.Scope)
+	subst := opts.Substitute.enabled(opts.Vars)
 	for i, o := range objs {
-		if hasVarRef(o.Object) {
+		if subst && (!o.FromChart || opts.Substitute == SubstituteOn) &&
+			o.GetAnnotations()[object.AnnotationSubstitute] != "disabled" && hasVarRef(o.Object) {
 			sub, err := substitute(o, opts.Vars, opts.AllowUndefinedVars)
 			if err != nil {
 				return nil, err

@@ -2,6 +2,7 @@ package render_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -273,5 +274,50 @@ func TestRenderOrderIsDeterministic(t *testing.T) {
 		if got := strings.Join(names, " "); got != want {
 			t.Fatalf("render %d: order %q, want %q", i, got, want)
 		}
+	}
+}
+
+func TestSubstitutionModes(t *testing.T) {
+	const script = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: s\n%sdata:\n  run.sh: echo ${HOME} $${LITERAL} ${TAG:=latest}\n"
+	disabled := "  annotations:\n    tugboat.dev/substitute: disabled\n"
+	tests := []struct {
+		name       string
+		chart      bool
+		mode       render.Substitution
+		vars       map[string]string
+		annotation string
+		want       string
+		wantErr    string
+	}{
+		{name: "no vars: left alone", want: "echo ${HOME} $${LITERAL} ${TAG:=latest}"},
+		{name: "vars: strict", vars: map[string]string{"TAG": "v1"}, wantErr: "undefined variable HOME"},
+		{name: "vars: substituted", vars: map[string]string{"HOME": "/h", "TAG": "v1"}, want: "echo /h ${LITERAL} v1"},
+		{name: "helm output untouched by vars", chart: true, vars: map[string]string{"TAG": "v1"}, want: "echo ${HOME} $${LITERAL} ${TAG:=latest}"},
+		{name: "helm output when enabled", chart: true, mode: render.SubstituteOn, vars: map[string]string{"HOME": "/h"}, want: "echo /h ${LITERAL} latest"},
+		{name: "on without vars is strict", mode: render.SubstituteOn, wantErr: "undefined variable HOME"},
+		{name: "off", mode: render.SubstituteOff, vars: map[string]string{"HOME": "/h"}, want: "echo ${HOME} $${LITERAL} ${TAG:=latest}"},
+		{name: "annotated disabled", annotation: disabled, vars: map[string]string{"HOME": "/h"}, want: "echo ${HOME} $${LITERAL} ${TAG:=latest}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			objs, err := object.Decode("cm.yaml", []byte(fmt.Sprintf(script, tt.annotation)), object.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs[0].FromChart = tt.chart
+			objs, err = render.PostRender(objs, render.PostOptions{Substitute: tt.mode, Vars: tt.vars})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "cm.yaml") {
+					t.Fatalf("err = %v, want %q naming cm.yaml", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := objs[0].Object["data"].(map[string]any)["run.sh"]; got != tt.want {
+				t.Errorf("run.sh = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -48,7 +48,7 @@ func substitute(o *object.Object, vars map[string]string, allowUndefined bool) (
 	if len(objs) != 1 {
 		return nil, objectError(o, "variable substitution produced %d objects, want 1", len(objs))
 	}
-	objs[0].Source = o.Source
+	objs[0].Source, objs[0].FromChart = o.Source, o.FromChart
 	return objs[0], nil
 }
 

@@ -162,6 +162,7 @@ func decodeDocs(docs []doc, l object.Limits, maxTotal int64) ([]*object.Object, 
 			// Decode adds the line within this one document, which is no
 			// line of the template: the template's name is more useful.
 			o.Source = d.name
+			o.FromChart = true
 		}
 		out = append(out, objs...)
 	}

@@ -226,6 +226,8 @@ func helmOutput(objs []*object.Object, c types.HelmChart) ([]byte, error) {
 			ann = map[string]string{}
 		}
 		ann[konfig.HelmGeneratedAnnotation] = "true"
+		// Substitution skips chart output unless the app asks for it.
+		ann[object.AnnotationChartOutput] = "true"
 		o.SetAnnotations(ann)
 		data, err := yaml.Marshal(o.Object)
 		if err != nil {

@@ -72,6 +72,14 @@ func objects(m resmap.ResMap, source string) ([]*object.Object, error) {
 		if err != nil {
 			return nil, err
 		}
+		if ann := obj.GetAnnotations(); ann[object.AnnotationChartOutput] != "" {
+			delete(ann, object.AnnotationChartOutput)
+			if len(ann) == 0 {
+				ann = nil // as kustomize leaves it: no empty map
+			}
+			obj.SetAnnotations(ann)
+			obj.FromChart = true
+		}
 		out = append(out, obj)
 	}
 	return out, nil
