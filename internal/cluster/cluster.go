@@ -26,7 +26,10 @@ import (
 // Cluster is a connection to one destination cluster.
 type Cluster struct {
 	// Name is the kubeconfig context (or the server URL).
-	Name      string
+	Name string
+	// Namespace is the kubeconfig context's namespace, where objects that
+	// name none go, as with kubectl; empty means "default".
+	Namespace string
 	Config    *rest.Config
 	Dynamic   dynamic.Interface
 	Discovery discovery.CachedDiscoveryInterface
@@ -59,7 +62,25 @@ func Connect(kubeconfig, kubeContext string) (*Cluster, error) {
 			name = raw.CurrentContext
 		}
 	}
-	return FromConfig(name, cfg)
+	ns, _, err := loader.Namespace()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	c, err := FromConfig(name, cfg)
+	if err != nil {
+		return nil, err
+	}
+	c.Namespace = ns
+	return c, nil
+}
+
+// DefaultNamespace is where namespaced objects that name no namespace go:
+// the context's namespace, else "default", as kubectl does.
+func (c *Cluster) DefaultNamespace() string {
+	if c.Namespace == "" {
+		return "default"
+	}
+	return c.Namespace
 }
 
 // FromConfig connects with a ready client configuration. Client-side rate

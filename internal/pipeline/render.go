@@ -128,9 +128,16 @@ func localArtifact(dir string) (*source.Artifact, string, error) {
 }
 
 // TargetCluster makes req render for c: Helm templates see c's version and
-// API versions (unless given), and namespaced kinds are told by c's
-// discovery.
+// API versions (unless given), namespaced kinds are told by c's
+// discovery, and objects (and the Helm release) with no namespace go to
+// c's default namespace unless req names one.
 func TargetCluster(ctx context.Context, req *render.Request, c *cluster.Cluster) error {
+	if req.Post.Namespace == "" {
+		req.Post.Namespace = c.DefaultNamespace()
+	}
+	if req.Helm.Namespace == "" {
+		req.Helm.Namespace = req.Post.Namespace
+	}
 	if req.Helm.KubeVersion == "" || len(req.Helm.APIVersions) == 0 {
 		version, apis, err := c.Capabilities(ctx)
 		if err != nil {
