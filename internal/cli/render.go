@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -97,7 +98,7 @@ func (o *renderOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.src.Ref, "ref", "", "branch, tag, semver range (semver:>=1.2 <2) or commit (default: the remote HEAD)")
 	f.StringVar(&o.src.Path, "path", "", "app directory inside the repository")
 	f.StringVar(&o.kind, "kind", "", "renderer: plain, kustomize or helm (default: detected)")
-	f.StringArrayVar(&o.valuesFiles, "values", nil, "helm values file, relative to the repository root (repeatable)")
+	f.StringArrayVar(&o.valuesFiles, "values", nil, "helm values file (repeatable): relative to the working directory for a local PATH, to the repository root with --repo; it must lie inside the repository")
 	f.StringArrayVar(&o.set, "set", nil, "helm value, key=value (repeatable)")
 	f.StringArrayVar(&o.vars, "var", nil, "substitute ${NAME} with VALUE, NAME=VALUE (repeatable; turns substitution on)")
 	f.BoolVar(&o.substitute, "substitute", false, "substitute ${NAME} even without --var, and in Helm chart output (default: only with --var, never in chart output)")
@@ -137,6 +138,10 @@ func (o *renderOptions) request() (render.Request, error) {
 	if err != nil {
 		return render.Request{}, err
 	}
+	values, err := o.values()
+	if err != nil {
+		return render.Request{}, err
+	}
 	subst := render.SubstituteAuto
 	if o.substitute {
 		subst = render.SubstituteOn
@@ -146,13 +151,33 @@ func (o *renderOptions) request() (render.Request, error) {
 		Kustomize: render.KustomizeOptions{AllowRemoteBases: o.allowRemote, EnableHelm: o.enableHelm},
 		Helm: render.HelmOptions{
 			ReleaseName: o.release, Namespace: o.namespace,
-			ValuesFiles: o.valuesFiles, Set: o.set,
+			ValuesFiles: values, Set: o.set,
 			KubeVersion: o.kubeVersion, APIVersions: o.apiVersions,
 		},
 		Post: render.PostOptions{
 			Namespace: o.namespace, Substitute: subst, Vars: vars, AllowUndefinedVars: o.allowUndef, Labels: labels,
 		},
 	}, nil
+}
+
+// values returns --values as the pipeline takes them: on the command line a
+// path is relative to the working directory, as with helm and kubectl, so
+// for a local checkout it is made absolute (the pipeline then places it in
+// the repository); a --repo has no working directory, so its paths stay
+// relative to the repository root.
+func (o *renderOptions) values() ([]string, error) {
+	if o.src.Repo != "" {
+		return o.valuesFiles, nil
+	}
+	out := make([]string, len(o.valuesFiles))
+	for i, f := range o.valuesFiles {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return nil, fmt.Errorf("--values %s: %w", f, err)
+		}
+		out[i] = abs
+	}
+	return out, nil
 }
 
 // chartAuth sets c's credentials from --helm-username and

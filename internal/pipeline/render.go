@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/confine"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/render"
 	"github.com/tugboat-gitops/tugboat/internal/source"
@@ -59,6 +61,9 @@ func (p *Pipeline) Render(ctx context.Context, src SourceSpec, req render.Reques
 		return nil, err
 	}
 	req.Root, req.Path = art.Dir, path
+	if req.Helm.ValuesFiles, err = valuesInRoot(art.Dir, req.Helm.ValuesFiles); err != nil {
+		return nil, err
+	}
 	req.Helm.Fetcher = p.chartFetcher(src.Chart)
 	revision := art.Commit
 	if src.Chart != nil {
@@ -96,6 +101,49 @@ func (p *Pipeline) fetch(ctx context.Context, src SourceSpec) (*source.Artifact,
 	default:
 		return nil, "", errors.New("source: no directory or repository given")
 	}
+}
+
+// valuesInRoot makes absolute values files (given on the command line,
+// relative to the working directory) relative to root, the repository;
+// the renderer then keeps them inside it, symlinks included. Relative ones
+// are relative to root already.
+func valuesInRoot(root string, files []string) ([]string, error) {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f
+		if !filepath.IsAbs(f) {
+			continue
+		}
+		rel, err := relativeTo(root, f)
+		if err != nil {
+			return nil, fmt.Errorf("values file %s: %w", f, err)
+		}
+		out[i] = rel
+	}
+	return out, nil
+}
+
+// relativeTo returns path relative to root, comparing them as given and,
+// failing that, with symlinks resolved (a working directory reached by a
+// link).
+func relativeTo(root, path string) (string, error) {
+	rel, err := filepath.Rel(root, path)
+	if err == nil && !escapes(rel) {
+		return rel, nil
+	}
+	realRoot, rerr := filepath.EvalSymlinks(root)
+	realDir, derr := filepath.EvalSymlinks(filepath.Dir(path))
+	if rerr == nil && derr == nil {
+		rel, err = filepath.Rel(realRoot, filepath.Join(realDir, filepath.Base(path)))
+		if err == nil && !escapes(rel) {
+			return rel, nil
+		}
+	}
+	return "", fmt.Errorf("%w: outside the repository %s", confine.ErrEscape, root)
+}
+
+func escapes(rel string) bool {
+	return rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // localArtifact confines a local directory to the git checkout around it,
