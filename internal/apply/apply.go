@@ -28,6 +28,9 @@ type Options struct {
 	// Done, if set, is called after each change is carried out (not
 	// concurrently), for progress output.
 	Done func(c *plan.Change, err error)
+	// StepDone, if set, is called after each step is applied; an error
+	// stops the apply there. The pipeline waits for hooks with it.
+	StepDone func(ctx context.Context, s object.Step) error
 }
 
 // Apply writes every change of cs that needs a write, except prunes, and
@@ -57,6 +60,11 @@ func Apply(ctx context.Context, c *cluster.Cluster, cs *plan.ChangeSet, opts Opt
 		if s.Stage == object.StageDefinitions {
 			if err := waitEstablished(ctx, c, s.Objects); err != nil {
 				return err
+			}
+		}
+		if opts.StepDone != nil {
+			if err := opts.StepDone(ctx, s); err != nil {
+				return fmt.Errorf("apply stopped at %s: %w", stepName(s), err)
 			}
 		}
 	}
@@ -121,5 +129,6 @@ func stepName(s object.Step) string {
 		object.StageCluster:     "cluster-scoped objects",
 		object.StageNamespaced:  "namespaced objects",
 	}
-	return fmt.Sprintf("%s, wave %d", names[s.Stage], s.Wave)
+	phases := map[object.Phase]string{object.PhasePre: "pre hooks: ", object.PhasePost: "post hooks: "}
+	return fmt.Sprintf("%s%s, wave %d", phases[s.Phase], names[s.Stage], s.Wave)
 }

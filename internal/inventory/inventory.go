@@ -37,6 +37,10 @@ type Entry struct {
 	Namespace string `json:"ns,omitempty"`
 	Name      string `json:"n"`
 	Fields    string `json:"f,omitempty"`
+	// HookHash, set on Helm hooks only, is the hash of the hook's manifest
+	// when it last ran: a hook that its delete policy removed has no live
+	// object to carry it.
+	HookHash string `json:"h,omitempty"`
 }
 
 // ID returns the entry's object id.

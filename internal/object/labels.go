@@ -61,11 +61,16 @@ func Stamp(o *Object, app string) error {
 	return nil
 }
 
-// Wave returns the object's wave (0 when unset).
+// Wave returns the object's wave: its tugboat.dev/wave, else a hook's
+// weight, else 0.
 func Wave(o *Object) (int, error) {
 	v, ok := o.GetAnnotations()[AnnotationWave]
 	if !ok {
-		return 0, nil
+		h, err := HookOf(o)
+		if err != nil || h == nil {
+			return 0, err
+		}
+		return h.Weight, nil
 	}
 	w, err := strconv.Atoi(v)
 	if err != nil {

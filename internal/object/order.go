@@ -29,17 +29,20 @@ func StageOf(o *Object, scope ScopeFunc) Stage {
 	return StageNamespaced
 }
 
-// Step is a group of objects applied together: one stage and wave.
+// Step is a group of objects applied together: one phase, stage and wave.
 type Step struct {
+	Phase   Phase
 	Stage   Stage
 	Wave    int
 	Objects []*Object
 }
 
-// Steps groups objs into apply steps: by stage, then by wave within it, and
-// within a step in a stable order (kind, namespace, name).
+// Steps groups objs into apply steps: by phase (pre hooks, the app, post
+// hooks), then stage, then wave, and within a step in a stable order
+// (kind, namespace, name).
 func Steps(objs []*Object, scope ScopeFunc) ([]Step, error) {
 	type key struct {
+		phase Phase
 		stage Stage
 		wave  int
 	}
@@ -49,19 +52,23 @@ func Steps(objs []*Object, scope ScopeFunc) ([]Step, error) {
 		if err != nil {
 			return nil, err
 		}
-		k := key{StageOf(o, scope), w}
+		k := key{PhaseOf(o), StageOf(o, scope), w}
 		groups[k] = append(groups[k], o)
 	}
 	steps := make([]Step, 0, len(groups))
 	for k, g := range groups {
 		sort.SliceStable(g, func(i, j int) bool { return less(g[i].ID(), g[j].ID()) })
-		steps = append(steps, Step{Stage: k.stage, Wave: k.wave, Objects: g})
+		steps = append(steps, Step{Phase: k.phase, Stage: k.stage, Wave: k.wave, Objects: g})
 	}
 	sort.Slice(steps, func(i, j int) bool {
-		if steps[i].Stage != steps[j].Stage {
-			return steps[i].Stage < steps[j].Stage
+		a, b := steps[i], steps[j]
+		if a.Phase != b.Phase {
+			return a.Phase < b.Phase
 		}
-		return steps[i].Wave < steps[j].Wave
+		if a.Stage != b.Stage {
+			return a.Stage < b.Stage
+		}
+		return a.Wave < b.Wave
 	})
 	return steps, nil
 }

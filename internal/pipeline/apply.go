@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tugboat-gitops/tugboat/internal/apply"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
@@ -79,8 +80,15 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 			return res, err
 		}
 	}
-	opts := apply.Options{ForceConflicts: app.Sync.ForceConflicts, Concurrency: app.Sync.Concurrency, Done: hooks.Applied}
-	if err := apply.Apply(ctx, c, res.ChangeSet, opts); err != nil {
+	opts := apply.Options{
+		ForceConflicts: app.Sync.ForceConflicts, Concurrency: app.Sync.Concurrency, Done: hooks.Applied,
+		StepDone: func(ctx context.Context, s object.Step) error { return waitHooks(ctx, c, s, app.Sync.Timeout) },
+	}
+	err = apply.Apply(ctx, c, res.ChangeSet, opts)
+	if cerr := apply.CleanUpHooks(ctx, c, res.ChangeSet, err == nil); cerr != nil && err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return res, fmt.Errorf("app %s: %w", app.Name, err)
 	}
 	if err := apply.Prune(ctx, c, res.ChangeSet, opts); err != nil {
@@ -95,15 +103,44 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 	if !app.Sync.Wait {
 		return res, nil
 	}
-	ids := make([]object.ID, len(desired))
-	for i, o := range desired {
-		ids[i] = o.ID()
+	var ids []object.ID
+	for _, o := range desired {
+		// Hooks were waited for when they ran, and may be gone since.
+		if h, _ := object.HookOf(o); h == nil {
+			ids = append(ids, o.ID())
+		}
 	}
 	res.Health, err = health.Wait(ctx, c.Dynamic, c.Mapper, ids, health.WaitOptions{Timeout: app.Sync.Timeout, Progress: hooks.Progress})
 	if err != nil {
 		return res, fmt.Errorf("app %s: %w", app.Name, err)
 	}
 	return res, nil
+}
+
+// waitHooks waits, after a step of hooks, for its Jobs to complete and its
+// Pods to succeed, as Helm does before it goes on; other kinds of hook are
+// done once applied.
+func waitHooks(ctx context.Context, c *cluster.Cluster, s object.Step, timeout time.Duration) error {
+	if s.Phase == object.PhaseMain {
+		return nil
+	}
+	var ids []object.ID
+	for _, o := range s.Objects {
+		if id := o.ID(); id.Group == "batch" && id.Kind == "Job" || id.Group == "" && id.Kind == "Pod" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	_, err := health.Wait(ctx, c.Dynamic, c.Mapper, ids, health.WaitOptions{Timeout: timeout})
+	if err != nil {
+		return fmt.Errorf("hook: %w", err)
+	}
+	return nil
 }
 
 // pendingInventory is previous ∪ desired, recorded before the first write
@@ -145,7 +182,11 @@ func finalInventory(inv *inventory.Inventory, cs *plan.ChangeSet, revision strin
 }
 
 func entryOf(c plan.Change) inventory.Entry {
-	return inventory.Entry{Group: c.ID.Group, Version: c.Version, Kind: c.ID.Kind, Namespace: c.ID.Namespace, Name: c.ID.Name, Fields: c.Fields}
+	e := inventory.Entry{Group: c.ID.Group, Version: c.Version, Kind: c.ID.Kind, Namespace: c.ID.Namespace, Name: c.ID.Name, Fields: c.Fields}
+	if c.Hook != nil {
+		e.HookHash = c.Desired.GetAnnotations()[object.AnnotationHash]
+	}
+	return e
 }
 
 // sameInventory reports whether b records exactly what a does, so that

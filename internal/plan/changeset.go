@@ -55,6 +55,8 @@ type Change struct {
 	Force bool `json:"-"`
 	// UID identifies the live object a prune or recreate deletes.
 	UID types.UID `json:"-"`
+	// Hook is set on Helm hooks: when and how they run.
+	Hook *object.Hook `json:"-"`
 }
 
 // NeedsWrite reports whether apply must write to the cluster for c.

@@ -60,14 +60,22 @@ func Make(ctx context.Context, t Target, desired []*object.Object, opts Options)
 		return nil, err
 	}
 	p.live = live
-	changes, err := p.desiredChanges(ctx, desired)
+	objs, hooks, err := splitHooks(desired)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := p.desiredChanges(ctx, objs)
 	if err != nil {
 		return nil, err
 	}
 	if opts.Prune {
 		changes = append(changes, p.pruneChanges(desired)...)
 	}
-	return &ChangeSet{Changes: changes}, nil
+	hookChanges, err := p.hookChanges(ctx, hooks, changes)
+	if err != nil {
+		return nil, err
+	}
+	return &ChangeSet{Changes: append(hookChanges, changes...)}, nil
 }
 
 type planner struct {

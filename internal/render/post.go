@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tugboat-gitops/tugboat/internal/object"
@@ -56,8 +57,11 @@ func (s Substitution) enabled(vars map[string]string) bool {
 	return len(vars) > 0
 }
 
-// PostRender applies opts to objs, in place, and returns them.
+// PostRender applies opts to objs, in place, and returns them. Helm test
+// hooks are left out, from any renderer: they are for `helm test`, and
+// neither Argo CD nor Flux applies them.
 func PostRender(objs []*object.Object, opts PostOptions) ([]*object.Object, error) {
+	objs = slices.DeleteFunc(objs, object.IsTestHook)
 	scope := object.SetScope(objs, opts.Scope)
 	subst := opts.Substitute.enabled(opts.Vars)
 	for i, o := range objs {
