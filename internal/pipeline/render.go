@@ -199,5 +199,6 @@ func TargetCluster(ctx context.Context, req *render.Request, c *cluster.Cluster)
 		}
 	}
 	req.Post.Scope = c.Scope()
+	req.Helm.Lookup = c.Config
 	return nil
 }

@@ -72,10 +72,10 @@ func copyObjects(objs []*object.Object) []*object.Object {
 // cacheKey hashes everything that decides a render's output. A request
 // whose post-render asks the cluster (Scope) is keyed without it: the
 // scope of a kind does not change under a running cluster. Remote bases
-// live outside the revision (a branch may move), so such renders are never
-// cached.
+// live outside the revision (a branch may move), and a chart's lookups
+// read the cluster, so such renders are never cached.
 func cacheKey(revision string, req Request) (string, bool) {
-	if revision == "" || req.Kustomize.AllowRemoteBases {
+	if revision == "" || req.Kustomize.AllowRemoteBases || req.Kind == KindHelm && req.Helm.Lookup != nil {
 		return "", false
 	}
 	req.Root = ""

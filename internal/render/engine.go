@@ -26,6 +26,13 @@ type Engine struct {
 // SHA); when it is empty the result is not cached, since the directory may
 // change under us. The returned objects belong to the caller.
 func (e *Engine) Render(ctx context.Context, revision string, req Request) ([]*object.Object, error) {
+	if req.Kind == KindAuto {
+		kind, err := Detect(req.Root, req.Path)
+		if err != nil {
+			return nil, err
+		}
+		req.Kind = kind
+	}
 	key, cacheable := cacheKey(revision, req)
 	if cacheable && e.Cache != nil {
 		if objs, ok := e.Cache.get(key); ok {
@@ -43,13 +50,6 @@ func (e *Engine) Render(ctx context.Context, revision string, req Request) ([]*o
 }
 
 func (e *Engine) render(ctx context.Context, req Request) ([]*object.Object, error) {
-	if req.Kind == KindAuto {
-		kind, err := Detect(req.Root, req.Path)
-		if err != nil {
-			return nil, err
-		}
-		req.Kind = kind
-	}
 	r, ok := e.Renderers[req.Kind]
 	if !ok {
 		return nil, fmt.Errorf("render %s: unknown renderer %q (want plain, kustomize or helm)", req.Path, req.Kind)

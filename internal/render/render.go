@@ -6,6 +6,8 @@ package render
 import (
 	"context"
 
+	"k8s.io/client-go/rest"
+
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
 
@@ -72,6 +74,12 @@ type HelmOptions struct {
 	APIVersions []string
 	// SkipCRDs leaves out the chart's crds/ directory.
 	SkipCRDs bool
+	// Lookup, when set, lets the templates' lookup function read the
+	// target cluster, as `helm install` and Flux do, so that charts which
+	// keep a generated password or certificate once made (Bitnami's) render
+	// the same again; without it lookup finds nothing, as in `helm
+	// template`. Such a render is not cached. The pipeline sets it.
+	Lookup *rest.Config `json:"-"`
 	// Fetcher fetches the dependencies Chart.lock pins that charts/ lacks;
 	// nil refuses them (file:// ones excepted). The pipeline sets it.
 	Fetcher ChartFetcher `json:"-"`

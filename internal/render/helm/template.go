@@ -13,6 +13,7 @@ import (
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
+	"k8s.io/client-go/rest"
 
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/render"
@@ -27,6 +28,8 @@ type release struct {
 	opts     common.ReleaseOptions
 	caps     *common.Capabilities
 	skipCRDs bool
+	// lookup is the cluster lookup reads, if any.
+	lookup *rest.Config
 }
 
 // newRelease fills in the defaults of `helm template`: the release is
@@ -54,7 +57,7 @@ func newRelease(h render.HelmOptions, path string, isDir bool, chartName string)
 		return release{}, err
 	}
 	opts := common.ReleaseOptions{Name: name, Namespace: ns, Revision: 1, IsInstall: true}
-	return release{opts: opts, caps: caps, skipCRDs: h.SkipCRDs}, nil
+	return release{opts: opts, caps: caps, skipCRDs: h.SkipCRDs, lookup: h.Lookup}, nil
 }
 
 // capabilities are Helm's defaults with the request's Kubernetes version
@@ -102,7 +105,11 @@ func renderChart(ctx context.Context, chrt *chart.Chart, vals map[string]any, re
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	files, err := engine.Engine{}.RenderWithContext(ctx, chrt, top)
+	eng := engine.Engine{}
+	if rel.lookup != nil {
+		eng = engine.New(rel.lookup)
+	}
+	files, err := eng.RenderWithContext(ctx, chrt, top)
 	if err != nil {
 		return nil, err
 	}
