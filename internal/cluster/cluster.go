@@ -118,10 +118,41 @@ func (c *Cluster) Mapping(gk schema.GroupKind, version string) (*meta.RESTMappin
 		c.Mapper.Reset()
 		m, err = c.Mapper.RESTMapping(gk, version)
 	}
+	if meta.IsNoMatchError(err) && version != "" {
+		if verr := c.VersionError(gk.WithVersion(version)); verr != nil {
+			// Still a no-match to callers that ask: a kind of the set
+			// whose CRD may come with it.
+			return nil, &versionError{msg: verr.Error(), cause: err}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: kind %s: %w", c.Name, gk, err)
 	}
 	return m, nil
+}
+
+type versionError struct {
+	msg   string
+	cause error
+}
+
+func (e *versionError) Error() string { return e.msg }
+func (e *versionError) Unwrap() error { return e.cause }
+
+// VersionError explains a kind the cluster serves, but not in gvk's
+// version (an apiVersion that was deprecated and removed, or not served
+// yet); nil when it does not serve the kind at all.
+func (c *Cluster) VersionError(gvk schema.GroupVersionKind) error {
+	mappings, err := c.Mapper.RESTMappings(gvk.GroupKind())
+	if err != nil || len(mappings) == 0 {
+		return nil
+	}
+	served := make([]string, len(mappings))
+	for i, m := range mappings {
+		served[i] = m.GroupVersionKind.GroupVersion().String()
+	}
+	return fmt.Errorf("cluster %s serves %s as %s, not %s (a removed or not yet served apiVersion)",
+		c.Name, gvk.GroupKind(), strings.Join(served, ", "), gvk.GroupVersion())
 }
 
 // Scope tells namespaced kinds from cluster-scoped ones by discovery.

@@ -25,6 +25,9 @@ func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
 	if p.live.missingKinds[gk] {
 		crd := p.desiredCRDs[gk]
 		if crd == nil {
+			if err := p.t.Cluster.VersionError(o.GroupVersionKind()); err != nil {
+				return fmt.Errorf("%s: %w", o, err)
+			}
 			return fmt.Errorf("%s: the cluster serves no kind %s, and no CRD for it is in the set", o, gk)
 		}
 		if err := validateWithCRD(o, crd); err != nil {

@@ -73,10 +73,15 @@ func PostRender(objs []*object.Object, opts PostOptions) ([]*object.Object, erro
 			}
 			objs[i], o = sub, sub
 		}
-		if opts.Namespace != "" && o.GetNamespace() == "" {
-			if namespaced, _ := scope(o.ID().GroupKind()); namespaced {
-				o.SetNamespace(opts.Namespace)
-			}
+		namespaced, known := scope(o.ID().GroupKind())
+		switch {
+		case known && !namespaced && o.GetNamespace() != "":
+			// A chart's ClusterRole with namespace: {{ .Release.Namespace }}:
+			// the API server ignores it, and so must the object's identity,
+			// or delete and prune would look for it in a namespace.
+			o.SetNamespace("")
+		case namespaced && opts.Namespace != "" && o.GetNamespace() == "":
+			o.SetNamespace(opts.Namespace)
 		}
 		if len(opts.Labels) > 0 {
 			labels := o.GetLabels()

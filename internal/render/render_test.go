@@ -157,9 +157,10 @@ func unstructuredInt(o *object.Object, fields ...string) (int64, bool, error) {
 func TestPostRenderNamespaceScope(t *testing.T) {
 	crd := "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: clusterthings.example.com\nspec:\n  group: example.com\n  scope: Cluster\n  names:\n    kind: ClusterThing\n    plural: clusterthings\n  versions: []\n"
 	root := writeTree(t, map[string]string{
-		"app/crd.yaml":   crd,
-		"app/ct.yaml":    "apiVersion: example.com/v1\nkind: ClusterThing\nmetadata:\n  name: ct\n",
-		"app/cr.yaml":    "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\n",
+		"app/crd.yaml": crd,
+		"app/ct.yaml":  "apiVersion: example.com/v1\nkind: ClusterThing\nmetadata:\n  name: ct\n",
+		// A namespace on a cluster-scoped kind is dropped, as the API server ignores it.
+		"app/cr.yaml":    "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\n  namespace: release-ns\n",
 		"app/other.yaml": "apiVersion: other.io/v1\nkind: Widget\nmetadata:\n  name: w\n",
 		"app/cm.yaml":    cmYAML("c") + "  namespace: keep\n",
 	})

@@ -21,6 +21,8 @@ func (c *Cluster) createNodes(ctx context.Context, n int) error {
 		corev1.ResourceCPU:    resource.MustParse("1000"),
 		corev1.ResourceMemory: resource.MustParse("4Ti"),
 		corev1.ResourcePods:   resource.MustParse("20000"),
+		// Charts that set requests (Bitnami's resource presets) ask for it.
+		corev1.ResourceEphemeralStorage: resource.MustParse("100Ti"),
 	}
 	for i := range n {
 		name := fmt.Sprintf("kwok-node-%d", i)
