@@ -75,7 +75,9 @@ func (a *applier) entry(t *testing.T, e *entry) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*applyTimeout)
 	defer cancel()
 	app := a.app(t, e)
-	a.namespace(ctx, t, app.Render.Post.Namespace)
+	if ns := app.Render.Post.Namespace; ns != "" {
+		a.namespace(ctx, t, ns)
+	}
 
 	if e.ApplyError != "" {
 		return a.refused(ctx, t, e, app)
@@ -128,8 +130,8 @@ func (a *applier) refused(ctx context.Context, t *testing.T, e *entry, app pipel
 
 // app is e as a user's app: its repo/ copied out of this repository (whose
 // checkout would otherwise be taken for its root), rendered as the
-// conformance test renders it, applied to its namespace, pruned, waited
-// for.
+// conformance test renders it, applied to its namespace (the context's
+// when it names none), pruned, waited for.
 func (a *applier) app(t *testing.T, e *entry) pipeline.App {
 	root := t.TempDir()
 	if err := os.CopyFS(root, os.DirFS(e.root)); err != nil {
@@ -138,10 +140,6 @@ func (a *applier) app(t *testing.T, e *entry) pipeline.App {
 	// A checkout's root, for the pipeline to confine the render to.
 	if err := os.Mkdir(filepath.Join(root, ".git"), 0o755); err != nil {
 		t.Fatal(err)
-	}
-	ns := e.Namespace
-	if ns == "" {
-		ns = e.name
 	}
 	h := helmOptions(e, "")
 	for i, f := range h.ValuesFiles {
@@ -154,7 +152,9 @@ func (a *applier) app(t *testing.T, e *entry) pipeline.App {
 		Render: render.Request{
 			Kind: render.Kind(e.Renderer), Helm: h,
 			Kustomize: render.KustomizeOptions{EnableHelm: e.Kustomize.EnableHelm},
-			Post:      render.PostOptions{Namespace: ns},
+			// None for most overlays and manifests: their objects go to
+			// the context's namespace, "default" here, as with kubectl.
+			Post: render.PostOptions{Namespace: e.Namespace},
 		},
 		Sync: pipeline.SyncOptions{Prune: true, Wait: true, Timeout: applyTimeout},
 	}
