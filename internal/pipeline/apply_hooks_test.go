@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -159,4 +160,43 @@ func (e *applyEnv) job(ctx context.Context, ns, name string) bool {
 		e.t.Fatal(err)
 	}
 	return j.DeletionTimestamp == nil
+}
+
+// TestApplyHookNeverCompletes: a pre hook Job that does not complete in
+// time stops the apply before the app's objects, and hook-failed removes
+// it.
+func TestApplyHookNeverCompletes(t *testing.T) {
+	ctx, e := newApplyEnv(t)
+	ns := e.namespace(ctx, "apply-hook-stuck")
+	dir := manifests(t, map[string]string{
+		"Chart.yaml":        "apiVersion: v2\nname: stuck\nversion: 0.1.0\n",
+		"templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: main\n",
+		"templates/job.yaml": `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: never
+  annotations:
+    helm.sh/hook: pre-install
+    helm.sh/hook-delete-policy: hook-failed
+spec:
+  suspend: true
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: m
+        image: busybox
+`,
+	})
+	app := e.app("hook-stuck", dir, ns)
+	app.Render.Kind, app.Render.Helm.Namespace = render.KindHelm, ns
+	app.Sync.Timeout = 2 * time.Second
+	_, err := e.p.Apply(ctx, app, e.c, Hooks{})
+	errContains(t, err, "pre hooks", "Job.batch/"+ns+"/never")
+	if e.configMap(ctx, ns, "main") != nil {
+		t.Error("the app's ConfigMap was applied after its pre hook failed")
+	}
+	if e.job(ctx, ns, "never") {
+		t.Error("hook-failed Job never is still there")
+	}
 }
