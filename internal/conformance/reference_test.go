@@ -41,7 +41,7 @@ func kustomizeReference(e *entry) ([]*object.Object, error) {
 	if e.Kustomize.EnableHelm {
 		opts.PluginConfig.HelmConfig.Enabled = true
 		opts.PluginConfig.HelmConfig.Command = os.Args[0]
-		os.Setenv(helmEnv, "1") // for the child kustomize starts; TestMain has run
+		os.Setenv(helmref.StandInEnv, "1") // for the child kustomize starts; TestMain has run
 	}
 	m, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), filepath.Join(e.root, e.Path))
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/render"
+	"github.com/tugboat-gitops/tugboat/internal/render/helm/helmref"
 	"github.com/tugboat-gitops/tugboat/internal/render/kustomize"
 )
 
@@ -111,7 +112,7 @@ func TestHelmChartsMatchKustomize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(fakeHelmEnv, "1")
+	t.Setenv(helmref.StandInEnv, "1")
 	for _, tt := range chartCases {
 		t.Run(tt.name, func(t *testing.T) {
 			root := writeTree(t, tt.files)

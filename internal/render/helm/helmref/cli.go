@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	k8syaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -13,6 +14,18 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/internal/render"
 )
+
+// StandInEnv, set to "1", makes a test binary whose TestMain calls
+// ServeIfAsked act as the helm CLI: kustomize runs it as its helm command.
+const StandInEnv = "TUGBOAT_TEST_HELM"
+
+// ServeIfAsked answers as the helm CLI and exits when StandInEnv is set;
+// a TestMain calls it first.
+func ServeIfAsked() {
+	if os.Getenv(StandInEnv) == "1" {
+		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	}
+}
 
 // Main acts as the helm CLI for kustomize's own chart inflation (its
 // helmCharts field runs `helm version` and `helm template`), so that a test
