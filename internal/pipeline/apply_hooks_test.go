@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/tugboat-gitops/tugboat/internal/health"
 	"github.com/tugboat-gitops/tugboat/internal/plan"
 	"github.com/tugboat-gitops/tugboat/internal/render"
 )
@@ -113,6 +114,15 @@ func TestApplyHelmHooks(t *testing.T) {
 	}
 	if e.configMap(ctx, ns, "post") == nil {
 		t.Fatal("post hook ConfigMap missing")
+	}
+	status, err := e.p.Status(ctx, app.Name, e.c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range status.Health {
+		if r.Status != health.Current {
+			t.Errorf("status after install: %s", r)
+		}
 	}
 
 	// Nothing changed: no hook runs, nothing is written.

@@ -42,9 +42,13 @@ func (p *Pipeline) Status(ctx context.Context, app string, c *cluster.Cluster) (
 	if len(inv.Entries) == 0 {
 		return nil, fmt.Errorf("app %s: nothing recorded in cluster %s (never applied there?)", app, c.Name)
 	}
-	ids := make([]object.ID, len(inv.Entries))
-	for i, e := range inv.Entries {
-		ids[i] = e.ID()
+	var ids []object.ID
+	for _, e := range inv.Entries {
+		// A hook ran and was judged when it ran; its delete policy may
+		// have removed it since.
+		if e.HookHash == "" {
+			ids = append(ids, e.ID())
+		}
 	}
 	results, err := health.Check(ctx, c.Dynamic, c.Mapper, ids)
 	if err != nil {
