@@ -155,12 +155,22 @@ func pendingInventory(inv *inventory.Inventory, cs *plan.ChangeSet) (*inventory.
 			continue
 		}
 		if _, ok := index[c.ID]; !ok {
-			out.Entries = append(out.Entries, entryOf(c))
+			e := entryOf(c)
+			if c.Hook != nil {
+				// Not run yet: should this run die first, the next one
+				// must not take the hook for done.
+				e.HookHash = hookPending
+			}
+			out.Entries = append(out.Entries, e)
 			grows = true
 		}
 	}
 	return out, grows
 }
+
+// hookPending is the hash a hook is recorded with before it has run: no
+// manifest's hash, so the next apply runs it.
+const hookPending = "pending"
 
 // finalInventory is what the app owns after a successful run: everything
 // desired, plus, when pruning is off, what it owned before and kept.
