@@ -13,9 +13,9 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/bench/procmem"
 	"github.com/tugboat-gitops/tugboat/bench/reqcount"
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
-	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
 
 // Options say what to apply, and where.
@@ -74,7 +74,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	var firstWrite time.Duration
 	start := time.Now()
-	hooks := pipeline.Hooks{Applied: func(*plan.Change, error) {
+	hooks := pipeline.Hooks{Applied: func(*changeset.Change, error) {
 		if firstWrite == 0 {
 			firstWrite = time.Since(start)
 		}
@@ -91,7 +91,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	return rep, nil
 }
 
-func actions(cs *plan.ChangeSet) map[string]int {
+func actions(cs *changeset.Set) map[string]int {
 	out := map[string]int{}
 	for _, c := range cs.Changes {
 		out[string(c.Action)]++

@@ -13,10 +13,10 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/inventory"
 	"github.com/tugboat-gitops/tugboat/internal/object"
-	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
 
 // Options change how a plan is applied.
@@ -27,7 +27,7 @@ type Options struct {
 	Concurrency int
 	// Done, if set, is called after each change is carried out (not
 	// concurrently), for progress output.
-	Done func(c *plan.Change, err error)
+	Done func(c *changeset.Change, err error)
 	// StepDone, if set, is called after each step is applied; an error
 	// stops the apply there. The pipeline waits for hooks with it.
 	StepDone func(ctx context.Context, s object.Step) error
@@ -35,11 +35,11 @@ type Options struct {
 
 // Apply writes every change of cs that needs a write, except prunes, and
 // records on each the fields Tugboat owns afterwards.
-func Apply(ctx context.Context, c *cluster.Cluster, cs *plan.ChangeSet, opts Options) error {
+func Apply(ctx context.Context, c *cluster.Cluster, cs *changeset.Set, opts Options) error {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 32
 	}
-	byObject := map[*object.Object]*plan.Change{}
+	byObject := map[*object.Object]*changeset.Change{}
 	var objs []*object.Object
 	for i := range cs.Changes {
 		ch := &cs.Changes[i]
@@ -77,7 +77,7 @@ type applier struct {
 	mu   sync.Mutex // serializes Done
 }
 
-func (a *applier) step(ctx context.Context, s object.Step, byObject map[*object.Object]*plan.Change) error {
+func (a *applier) step(ctx context.Context, s object.Step, byObject map[*object.Object]*changeset.Change) error {
 	var mu sync.Mutex
 	var errs []error
 	g, gctx := errgroup.WithContext(ctx)
@@ -99,8 +99,8 @@ func (a *applier) step(ctx context.Context, s object.Step, byObject map[*object.
 	return errors.Join(errs...)
 }
 
-func (a *applier) one(ctx context.Context, ch *plan.Change) error {
-	if ch.Action == plan.Recreate {
+func (a *applier) one(ctx context.Context, ch *changeset.Change) error {
+	if ch.Action == changeset.Recreate {
 		if err := recreate(ctx, a.c, ch); err != nil {
 			return err
 		}
@@ -114,7 +114,7 @@ func (a *applier) one(ctx context.Context, ch *plan.Change) error {
 	return nil
 }
 
-func (a *applier) report(ch *plan.Change, err error) {
+func (a *applier) report(ch *changeset.Change, err error) {
 	if a.opts.Done == nil {
 		return
 	}

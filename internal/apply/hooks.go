@@ -5,15 +5,15 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
-	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
 
 // CleanUpHooks deletes the hooks this run applied whose delete policy asks
 // for it: hook-succeeded ones after a run that succeeded, hook-failed ones
 // after one that failed. They stay in the inventory, which knows them by
 // the hash of what ran, so that they are neither missed nor run again.
-func CleanUpHooks(ctx context.Context, c *cluster.Cluster, cs *plan.ChangeSet, succeeded bool) error {
+func CleanUpHooks(ctx context.Context, c *cluster.Cluster, cs *changeset.Set, succeeded bool) error {
 	var errs []error
 	for i := range cs.Changes {
 		ch := &cs.Changes[i]

@@ -8,9 +8,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/object"
-	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
 
 // establishTimeout bounds the wait for a CRD to be served.
@@ -52,7 +52,7 @@ func established(u *unstructured.Unstructured) bool {
 
 // recreate deletes the live object (the one planned, by UID) and waits
 // until it is gone, so that the apply that follows creates it anew.
-func recreate(ctx context.Context, c *cluster.Cluster, ch *plan.Change) error {
+func recreate(ctx context.Context, c *cluster.Cluster, ch *changeset.Change) error {
 	o := ch.Desired
 	if err := c.Delete(ctx, o.GroupVersionKind(), o.GetNamespace(), o.GetName(), ch.UID); err != nil {
 		return fmt.Errorf("%s: delete to re-create: %w", o, err)

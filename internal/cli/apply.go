@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/health"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
-	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
 
 func newApplyCommand(g *GlobalOptions) *cobra.Command {
@@ -78,10 +78,10 @@ func (g *GlobalOptions) applyHooks() (hooks pipeline.Hooks, done func()) {
 		return pipeline.Hooks{}, func() {}
 	}
 	w := g.Streams.Out
-	printer := health.NewPrinter(w, plan.IsTerminal(w))
+	printer := health.NewPrinter(w, IsTerminal(w))
 	var mu sync.Mutex
 	return pipeline.Hooks{
-		Applied: func(c *plan.Change, err error) {
+		Applied: func(c *changeset.Change, err error) {
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -94,15 +94,15 @@ func (g *GlobalOptions) applyHooks() (hooks pipeline.Hooks, done func()) {
 	}, printer.Done
 }
 
-func pastTense(c *plan.Change) string {
+func pastTense(c *changeset.Change) string {
 	switch c.Action {
-	case plan.Create:
+	case changeset.Create:
 		return "created"
-	case plan.Update:
+	case changeset.Update:
 		return "configured"
-	case plan.Recreate:
+	case changeset.Recreate:
 		return "re-created"
-	case plan.Prune:
+	case changeset.Prune:
 		return "pruned"
 	default:
 		return "stamped"

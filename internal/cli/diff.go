@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
-	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
 
 // Exit code of tug diff when applying would change a cluster.
@@ -51,7 +50,7 @@ func (d *diffOutput) WriteText(w io.Writer) error {
 			fmt.Fprintf(w, " at %s", r.Revision)
 		}
 		fmt.Fprintln(w)
-		if err := plan.WriteChangeSet(w, r.ChangeSet, d.color); err != nil {
+		if err := WriteChangeSet(w, r.ChangeSet, d.color); err != nil {
 			return err
 		}
 	}
@@ -64,7 +63,7 @@ func runDiff(g *GlobalOptions, o *appOptions, s *syncFlags, cmd *cobra.Command, 
 		return err
 	}
 	p := pipeline.New(pipeline.Options{})
-	out := &diffOutput{color: plan.UseColor(g.Streams.Out)}
+	out := &diffOutput{color: UseColor(g.Streams.Out)}
 	var errs []error
 	changes := false
 	for _, t := range targets {

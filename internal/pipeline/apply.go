@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tugboat-gitops/tugboat/internal/apply"
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/health"
 	"github.com/tugboat-gitops/tugboat/internal/inventory"
@@ -18,14 +19,14 @@ type Result struct {
 	App       string          `json:"app"`
 	Cluster   string          `json:"cluster"`
 	Revision  string          `json:"revision,omitempty"`
-	ChangeSet *plan.ChangeSet `json:"changeSet"`
+	ChangeSet *changeset.Set  `json:"changeSet"`
 	Health    []health.Result `json:"health,omitempty"`
 }
 
 // Hooks let a driver follow a run as it happens.
 type Hooks struct {
 	// Applied is called after each object is applied or pruned.
-	Applied func(c *plan.Change, err error)
+	Applied func(c *changeset.Change, err error)
 	// Progress is called while waiting for health.
 	Progress func(ready, total int, waiting []health.Result)
 }
@@ -146,7 +147,7 @@ func waitHooks(ctx context.Context, c *cluster.Cluster, s object.Step, timeout t
 // pendingInventory is previous ∪ desired, recorded before the first write
 // so that an apply that dies half-way still knows what to prune; grows is
 // false when desired adds nothing to what is recorded.
-func pendingInventory(inv *inventory.Inventory, cs *plan.ChangeSet) (*inventory.Inventory, bool) {
+func pendingInventory(inv *inventory.Inventory, cs *changeset.Set) (*inventory.Inventory, bool) {
 	index := inv.Index()
 	out := &inventory.Inventory{App: inv.App, Revision: inv.Revision, Pending: true, Entries: append([]inventory.Entry(nil), inv.Entries...)}
 	grows := false
@@ -174,7 +175,7 @@ const hookPending = "pending"
 
 // finalInventory is what the app owns after a successful run: everything
 // desired, plus, when pruning is off, what it owned before and kept.
-func finalInventory(inv *inventory.Inventory, cs *plan.ChangeSet, revision string, pruned bool) *inventory.Inventory {
+func finalInventory(inv *inventory.Inventory, cs *changeset.Set, revision string, pruned bool) *inventory.Inventory {
 	out := &inventory.Inventory{App: inv.App, Revision: revision}
 	handled := map[object.ID]bool{}
 	for _, c := range cs.Changes {
@@ -191,7 +192,7 @@ func finalInventory(inv *inventory.Inventory, cs *plan.ChangeSet, revision strin
 	return out
 }
 
-func entryOf(c plan.Change) inventory.Entry {
+func entryOf(c changeset.Change) inventory.Entry {
 	e := inventory.Entry{Group: c.ID.Group, Version: c.Version, Kind: c.ID.Kind, Namespace: c.ID.Namespace, Name: c.ID.Name, Fields: c.Fields}
 	if c.Hook != nil {
 		e.HookHash = c.Desired.GetAnnotations()[object.AnnotationHash]

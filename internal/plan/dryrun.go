@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/inventory"
 	"github.com/tugboat-gitops/tugboat/internal/object"
@@ -19,7 +20,7 @@ import (
 
 // dryRun validates c.Desired with a server-side dry-run apply and decides
 // its action from what the API server would make of it.
-func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
+func (p *planner) dryRun(ctx context.Context, c *changeset.Change, exists bool) error {
 	o := c.Desired
 	gk := o.GroupVersionKind().GroupKind()
 	if p.live.missingKinds[gk] {
@@ -33,7 +34,7 @@ func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
 		if err := validateWithCRD(o, crd); err != nil {
 			return err
 		}
-		c.Action = Create
+		c.Action = changeset.Create
 		return p.createDiff(c, o)
 	}
 	if p.absentNamespaces[o.GetNamespace()] {
@@ -59,7 +60,7 @@ func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
 		return p.rejected(ctx, c, err)
 	}
 	if !exists {
-		c.Action = Create
+		c.Action = changeset.Create
 		return p.createDiff(c, object.New(merged, o.Source))
 	}
 	live, err := p.t.Cluster.Get(ctx, o.GroupVersionKind(), o.GetNamespace(), o.GetName())
@@ -71,9 +72,9 @@ func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o, err)
 	}
-	c.Action = Update
+	c.Action = changeset.Update
 	if !changed {
-		c.Action = Unchanged
+		c.Action = changeset.Unchanged
 		c.Fields = inventory.ManagedFieldsHash(live.GetManagedFields())
 		c.Restamp = live.GetAnnotations()[object.AnnotationHash] != o.GetAnnotations()[object.AnnotationHash] || c.Fields == ""
 	}
@@ -83,7 +84,7 @@ func (p *planner) dryRun(ctx context.Context, c *Change, exists bool) error {
 // compare decides whether merged differs from live on what Tugboat owns,
 // and keeps the diff when the plan is to be shown. Without diffs (a plain
 // apply) it compares the normalized objects without rendering any text.
-func (p *planner) compare(c *Change, live, merged *unstructured.Unstructured) (bool, error) {
+func (p *planner) compare(c *changeset.Change, live, merged *unstructured.Unstructured) (bool, error) {
 	if !p.opts.Diffs {
 		return !equality.Semantic.DeepEqual(Normalize(live).Object, Normalize(merged).Object), nil
 	}
@@ -93,7 +94,7 @@ func (p *planner) compare(c *Change, live, merged *unstructured.Unstructured) (b
 }
 
 // createDiff sets the diff of a create: everything desired is new.
-func (p *planner) createDiff(c *Change, desired *object.Object) error {
+func (p *planner) createDiff(c *changeset.Change, desired *object.Object) error {
 	if !p.opts.Diffs {
 		return nil
 	}
@@ -108,7 +109,7 @@ func (p *planner) createDiff(c *Change, desired *object.Object) error {
 // rejected turns a dry-run error into the plan's answer: a recreate when an
 // immutable field changes and that is allowed, else an error naming the
 // object (the API server's message names the field).
-func (p *planner) rejected(ctx context.Context, c *Change, err error) error {
+func (p *planner) rejected(ctx context.Context, c *changeset.Change, err error) error {
 	o := c.Desired
 	switch {
 	case immutableChange(err):
@@ -119,7 +120,7 @@ func (p *planner) rejected(ctx context.Context, c *Change, err error) error {
 		if gerr != nil || live == nil {
 			return fmt.Errorf("%s: read live object: %v", o, gerr)
 		}
-		c.Action, c.UID, c.Reason = Recreate, live.GetUID(), "immutable field changed"
+		c.Action, c.UID, c.Reason = changeset.Recreate, live.GetUID(), "immutable field changed"
 		d, derr := Diff(live, o.Unstructured, c.ID)
 		c.Diff = d
 		return derr
@@ -148,7 +149,7 @@ func (p *planner) namespaceComing(o *object.Object, err error) bool {
 // validateCreate dry-runs the create of an object nobody is shown (an
 // apply): only the verdict matters, so the API server returns just the
 // metadata.
-func (p *planner) validateCreate(ctx context.Context, c *Change) error {
+func (p *planner) validateCreate(ctx context.Context, c *changeset.Change) error {
 	_, err := p.t.Cluster.ApplyMetadata(ctx, c.Desired, cluster.ApplyOptions{DryRun: true, Force: p.opts.ForceConflicts})
 	if err != nil && p.namespaceComing(c.Desired, err) {
 		return p.dryRunElsewhere(ctx, c)
@@ -156,14 +157,14 @@ func (p *planner) validateCreate(ctx context.Context, c *Change) error {
 	if err != nil {
 		return p.rejected(ctx, c, err)
 	}
-	c.Action = Create
+	c.Action = changeset.Create
 	return nil
 }
 
 // dryRunElsewhere validates a create into a namespace that does not exist
 // yet by dry-running it in standInNamespace, forced, so that a namesake
 // there cannot make it conflict.
-func (p *planner) dryRunElsewhere(ctx context.Context, c *Change) error {
+func (p *planner) dryRunElsewhere(ctx context.Context, c *changeset.Change) error {
 	o := c.Desired.DeepCopy()
 	ns := o.GetNamespace()
 	o.SetNamespace(standInNamespace)
@@ -171,7 +172,7 @@ func (p *planner) dryRunElsewhere(ctx context.Context, c *Change) error {
 		if _, err := p.t.Cluster.ApplyMetadata(ctx, o, cluster.ApplyOptions{DryRun: true, Force: true}); err != nil {
 			return fmt.Errorf("%s: %w", c.Desired, err)
 		}
-		c.Action = Create
+		c.Action = changeset.Create
 		return nil
 	}
 	merged, err := p.t.Cluster.Apply(ctx, o, cluster.ApplyOptions{DryRun: true, Force: true})
@@ -179,7 +180,7 @@ func (p *planner) dryRunElsewhere(ctx context.Context, c *Change) error {
 		return fmt.Errorf("%s: %w", c.Desired, err)
 	}
 	merged.SetNamespace(ns)
-	c.Action = Create
+	c.Action = changeset.Create
 	return p.createDiff(c, object.New(merged, o.Source))
 }
 
@@ -212,7 +213,7 @@ func immutableChange(err error) bool {
 
 // drifted reports whether c's object is one the app applied before and
 // still owns, so that a conflict on it is a hand edit of its fields.
-func (p *planner) drifted(c *Change) bool {
+func (p *planner) drifted(c *changeset.Change) bool {
 	_, recorded := p.recorded[c.ID]
 	_, owned := p.live.objects[c.ID]
 	return recorded && owned

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
@@ -38,7 +39,7 @@ func splitHooks(desired []*object.Object) ([]*object.Object, []hook, error) {
 // else in it changes, or when a hook itself changed since it last ran.
 // Otherwise they cost nothing, not even a read: a hook that its delete
 // policy removed is not missing, it is done.
-func (p *planner) hookChanges(ctx context.Context, hooks []hook, others []Change) ([]Change, error) {
+func (p *planner) hookChanges(ctx context.Context, hooks []hook, others []changeset.Change) ([]changeset.Change, error) {
 	if len(hooks) == 0 {
 		return nil, nil
 	}
@@ -47,9 +48,9 @@ func (p *planner) hookChanges(ctx context.Context, hooks []hook, others []Change
 	for i := range others {
 		changed = changed || others[i].NeedsWrite()
 	}
-	out := make([]Change, len(hooks))
+	out := make([]changeset.Change, len(hooks))
 	for i, hk := range hooks {
-		c := Change{ID: hk.o.ID(), Desired: hk.o, Version: hk.o.GroupVersionKind().Version, Hook: hk.h, Action: Unchanged}
+		c := changeset.Change{ID: hk.o.ID(), Desired: hk.o, Version: hk.o.GroupVersionKind().Version, Hook: hk.h, Action: changeset.Unchanged}
 		rec, recorded := p.recorded[c.ID]
 		c.Fields = rec.Fields
 		again := !recorded || rec.HookHash != hk.o.GetAnnotations()[object.AnnotationHash]
@@ -77,12 +78,12 @@ func (p *planner) installing() bool {
 // runHook plans a hook to run: created, or, where the last run's object
 // is still there, re-created (Helm's before-hook-creation, its default)
 // or applied over. Either way it is validated before the first write.
-func (p *planner) runHook(ctx context.Context, c *Change) error {
+func (p *planner) runHook(ctx context.Context, c *changeset.Change) error {
 	m, exists := p.live.objects[c.ID]
 	if !exists || !c.Hook.BeforeCreation {
 		return p.dryRun(ctx, c, exists)
 	}
-	c.Action, c.UID, c.Reason = Recreate, m.UID, "hook: before-hook-creation"
+	c.Action, c.UID, c.Reason = changeset.Recreate, m.UID, "hook: before-hook-creation"
 	// The object will be created anew: validate a create under another
 	// name, since a dry-run over the old one would judge an update.
 	o := c.Desired.DeepCopy()

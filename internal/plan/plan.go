@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/inventory"
 	"github.com/tugboat-gitops/tugboat/internal/object"
@@ -45,7 +46,7 @@ type Options struct {
 // one is validated with a server-side dry-run, which also yields its diff.
 // All rejections are collected and returned together: a plan that fails
 // here has written nothing.
-func Make(ctx context.Context, t Target, desired []*object.Object, opts Options) (*ChangeSet, error) {
+func Make(ctx context.Context, t Target, desired []*object.Object, opts Options) (*changeset.Set, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 32
 	}
@@ -75,7 +76,7 @@ func Make(ctx context.Context, t Target, desired []*object.Object, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	return &ChangeSet{Changes: append(hookChanges, changes...)}, nil
+	return &changeset.Set{Changes: append(hookChanges, changes...)}, nil
 }
 
 type planner struct {
@@ -90,15 +91,15 @@ type planner struct {
 	desiredNamespaces, absentNamespaces map[string]bool
 }
 
-func (p *planner) desiredChanges(ctx context.Context, desired []*object.Object) ([]Change, error) {
-	changes := make([]Change, len(desired))
+func (p *planner) desiredChanges(ctx context.Context, desired []*object.Object) ([]changeset.Change, error) {
+	changes := make([]changeset.Change, len(desired))
 	var check []int
 	var notOwned []*object.Object
 	for i, o := range desired {
-		changes[i] = Change{ID: o.ID(), Desired: o, Version: o.GroupVersionKind().Version}
+		changes[i] = changeset.Change{ID: o.ID(), Desired: o, Version: o.GroupVersionKind().Version}
 		m, ok := p.live.objects[o.ID()]
 		if ok && p.unchanged(o, m) {
-			changes[i].Action = Unchanged
+			changes[i].Action = changeset.Unchanged
 			changes[i].Fields = p.recorded[o.ID()].Fields
 			continue
 		}
@@ -152,7 +153,7 @@ func (p *planner) checkOwnership(objs []*object.Object, found map[object.ID]*met
 	return errors.Join(errs...)
 }
 
-func (p *planner) dryRunAll(ctx context.Context, changes []Change, check []int, others map[object.ID]*metav1.PartialObjectMetadata) error {
+func (p *planner) dryRunAll(ctx context.Context, changes []changeset.Change, check []int, others map[object.ID]*metav1.PartialObjectMetadata) error {
 	var mu sync.Mutex
 	var errs []error
 	g, ctx := errgroup.WithContext(ctx)

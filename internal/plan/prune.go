@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
 
@@ -12,21 +13,21 @@ import (
 // apply order. Only objects still labelled as the app's are pruned (the
 // live view is filtered by that label); those annotated
 // tugboat.dev/prune: disabled are skipped.
-func (p *planner) pruneChanges(desired []*object.Object) []Change {
+func (p *planner) pruneChanges(desired []*object.Object) []changeset.Change {
 	want := make(map[object.ID]bool, len(desired))
 	for _, o := range desired {
 		want[o.ID()] = true
 	}
 	var gone []*object.Object
-	byObject := map[*object.Object]Change{}
+	byObject := map[*object.Object]changeset.Change{}
 	for _, e := range p.t.Inventory.Entries {
 		m, ok := p.live.objects[e.ID()]
 		if want[e.ID()] || !ok {
 			continue
 		}
-		c := Change{ID: e.ID(), Action: Prune, Version: e.Version, UID: m.UID}
+		c := changeset.Change{ID: e.ID(), Action: changeset.Prune, Version: e.Version, UID: m.UID}
 		if m.Annotations[object.AnnotationPrune] == "disabled" {
-			c.Action, c.Reason = Skip, object.AnnotationPrune+": disabled"
+			c.Action, c.Reason = changeset.Skip, object.AnnotationPrune+": disabled"
 		}
 		// A stand-in carrying what ordering needs: kind, scope, wave.
 		u := &unstructured.Unstructured{}
@@ -46,7 +47,7 @@ func (p *planner) pruneChanges(desired []*object.Object) []Change {
 		// A bad wave annotation on a live object: prune in inventory order.
 		steps = []object.Step{{Objects: gone}}
 	}
-	var out []Change
+	var out []changeset.Change
 	for _, s := range slices.Backward(steps) {
 		for _, o := range slices.Backward(s.Objects) {
 			out = append(out, byObject[o])

@@ -73,6 +73,7 @@ func StartRegistry(opts RegistryOptions) (*Registry, error) {
 // failed test keeps the registry's log and reports its path.
 func NewRegistry(t testing.TB) *Registry {
 	t.Helper()
+	SkipIfShort(t)
 	dir, err := os.MkdirTemp("", "tugboat-registry-")
 	if err != nil {
 		t.Fatalf("registry dir: %v", err)

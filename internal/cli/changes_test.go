@@ -1,7 +1,8 @@
-package plan
+package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,8 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
 
@@ -18,7 +18,7 @@ import (
 var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func TestDiffWriteChangeSetGolden(t *testing.T) {
-	cs, secrets := fixtureChangeSet(t)
+	cs := fixtureChangeSet(t)
 	tests := []struct {
 		name   string
 		color  bool
@@ -34,8 +34,13 @@ func TestDiffWriteChangeSetGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := buf.String()
-			assertGolden(t, filepath.Join(diffTestdata, tc.golden), got)
-			assertNoSecrets(t, got, secrets)
+			want, err := os.ReadFile(filepath.Join("testdata", "changes", tc.golden))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s:\n%s", tc.golden, got)
+			}
 			if has := strings.Contains(got, "\x1b["); has != tc.color {
 				t.Errorf("escape sequences present = %v, want %v", has, tc.color)
 			}
@@ -49,7 +54,7 @@ func TestDiffWriteChangeSetGolden(t *testing.T) {
 // TestWriteChangeSetColorOnly checks that color adds escapes and nothing
 // else: stripped of them, colored output is the plain output.
 func TestWriteChangeSetColorOnly(t *testing.T) {
-	cs, _ := fixtureChangeSet(t)
+	cs := fixtureChangeSet(t)
 	var plain, color bytes.Buffer
 	if err := WriteChangeSet(&plain, cs, false); err != nil {
 		t.Fatal(err)
@@ -70,16 +75,16 @@ func TestWriteChangeSetColorOnly(t *testing.T) {
 func TestChangeHeader(t *testing.T) {
 	id := object.ID{Group: "apps", Kind: "Deployment", Namespace: "default", Name: "web"}
 	tests := []struct {
-		change Change
+		change changeset.Change
 		want   string
 	}{
-		{Change{ID: id, Action: Create}, "+ create Deployment.apps/default/web"},
-		{Change{ID: id, Action: Update}, "~ update Deployment.apps/default/web"},
-		{Change{ID: id, Action: Prune}, "- prune Deployment.apps/default/web"},
-		{Change{ID: id, Action: Recreate, Reason: "spec.selector is immutable"},
+		{changeset.Change{ID: id, Action: changeset.Create}, "+ create Deployment.apps/default/web"},
+		{changeset.Change{ID: id, Action: changeset.Update}, "~ update Deployment.apps/default/web"},
+		{changeset.Change{ID: id, Action: changeset.Prune}, "- prune Deployment.apps/default/web"},
+		{changeset.Change{ID: id, Action: changeset.Recreate, Reason: "spec.selector is immutable"},
 			"-/+ recreate Deployment.apps/default/web (spec.selector is immutable)"},
-		{Change{ID: id, Action: Skip, Reason: "prune disabled"}, "! skip Deployment.apps/default/web (prune disabled)"},
-		{Change{ID: id, Action: "explode"}, "? explode Deployment.apps/default/web"},
+		{changeset.Change{ID: id, Action: changeset.Skip, Reason: "prune disabled"}, "! skip Deployment.apps/default/web (prune disabled)"},
+		{changeset.Change{ID: id, Action: "explode"}, "? explode Deployment.apps/default/web"},
 	}
 	for _, tc := range tests {
 		if got := changeHeader(tc.change); got != tc.want {
@@ -89,7 +94,7 @@ func TestChangeHeader(t *testing.T) {
 }
 
 func TestWriteChangeSetWriteError(t *testing.T) {
-	cs, _ := fixtureChangeSet(t)
+	cs := fixtureChangeSet(t)
 	err := WriteChangeSet(failingWriter{}, cs, false)
 	if !errors.Is(err, errWriteFailed) {
 		t.Fatalf("err = %v, want %v", err, errWriteFailed)
@@ -128,42 +133,18 @@ type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errWriteFailed }
 
-// fixtureChangeSet builds a change set from every diff fixture, as the
-// engine would, plus a skipped prune, and returns it with every secret its
-// fixtures hold.
-func fixtureChangeSet(t *testing.T) (*ChangeSet, []string) {
+// fixtureChangeSet is a change set the planner made from its diff
+// fixtures (internal/plan/testdata/diff, with Secret values redacted
+// there), plus a skipped prune.
+func fixtureChangeSet(t *testing.T) *changeset.Set {
 	t.Helper()
-	cs := &ChangeSet{}
-	var secrets []string
-	for _, tc := range diffCases {
-		dir := filepath.Join(diffTestdata, tc.name)
-		live, merged := readDiffFixture(t, dir, "live.yaml"), readDiffFixture(t, dir, "merged.yaml")
-		id := fixtureID(live, merged)
-		diff, err := Diff(live, merged, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cs.Changes = append(cs.Changes, Change{ID: id, Action: fixtureAction(live, merged, diff), Diff: diff})
-		secrets = append(secrets, secretsOf(live, merged)...)
-		secrets = append(secrets, tc.forbidden...)
+	data, err := os.ReadFile(filepath.Join("testdata", "changes", "set.json"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	cs.Changes = append(cs.Changes, Change{
-		ID:     object.ID{Kind: "ConfigMap", Namespace: "default", Name: "keep-me"},
-		Action: Skip,
-		Reason: "annotated tugboat.dev/prune: disabled",
-	})
-	return cs, secrets
-}
-
-// fixtureAction is the action the engine would report for the fixture.
-func fixtureAction(live, merged *unstructured.Unstructured, diff string) Action {
-	switch {
-	case live == nil:
-		return Create
-	case merged == nil:
-		return Prune
-	case diff == "":
-		return Unchanged
+	cs := &changeset.Set{}
+	if err := json.Unmarshal(data, cs); err != nil {
+		t.Fatal(err)
 	}
-	return Update
+	return cs
 }

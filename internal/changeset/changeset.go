@@ -1,9 +1,9 @@
-// Package plan decides what an apply would change: for every desired object
-// create, update (with a field-level diff) or unchanged, and for every
-// object the app owned before and no longer declares, prune. The result is
-// a ChangeSet, the one type that plan, apply, prune, inventory, logs and
-// events all report in.
-package plan
+// Package changeset is the one result type of the pipeline: a Set of
+// Changes, one per object, that the planner fills before the fact (create,
+// update, unchanged, prune, ...) and apply and prune complete after it
+// (applied, pruned, failed with the error), and that the inventory record,
+// the CLI's output, logs and, later, status and events all read.
+package changeset
 
 import (
 	"fmt"
@@ -30,7 +30,7 @@ const (
 	Skip Action = "skip"
 )
 
-// Change is one object's entry in a ChangeSet.
+// Change is one object's entry in a Set.
 type Change struct {
 	ID     object.ID `json:"id"`
 	Action Action    `json:"action"`
@@ -68,13 +68,13 @@ func (c *Change) NeedsWrite() bool {
 	return c.Restamp
 }
 
-// ChangeSet lists the changes of one app, in apply order (prunes last).
-type ChangeSet struct {
+// Set lists the changes of one app, in apply order (prunes last).
+type Set struct {
 	Changes []Change `json:"changes"`
 }
 
 // Count returns how many changes have action a.
-func (cs *ChangeSet) Count(a Action) int {
+func (cs *Set) Count(a Action) int {
 	n := 0
 	for _, c := range cs.Changes {
 		if c.Action == a {
@@ -85,7 +85,7 @@ func (cs *ChangeSet) Count(a Action) int {
 }
 
 // HasChanges reports whether applying would change the cluster.
-func (cs *ChangeSet) HasChanges() bool {
+func (cs *Set) HasChanges() bool {
 	for _, c := range cs.Changes {
 		switch c.Action {
 		case Create, Update, Prune, Recreate:
@@ -97,7 +97,7 @@ func (cs *ChangeSet) HasChanges() bool {
 
 // Summary renders the counts, e.g. "3 to create, 2 to update, 1 to prune,
 // 94 unchanged".
-func (cs *ChangeSet) Summary() string {
+func (cs *Set) Summary() string {
 	parts := []string{
 		fmt.Sprintf("%d to create", cs.Count(Create)),
 		fmt.Sprintf("%d to update", cs.Count(Update)+cs.Count(Recreate)),

@@ -1,4 +1,4 @@
-package plan
+package cli
 
 import (
 	"bufio"
@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/term"
+
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 )
 
 // ANSI escape sequences for colored output.
@@ -20,29 +22,29 @@ const (
 )
 
 // actionSymbols prefix each object's header, as in a plan of Terraform.
-var actionSymbols = map[Action]string{
-	Create:    "+",
-	Update:    "~",
-	Recreate:  "-/+",
-	Prune:     "-",
-	Skip:      "!",
-	Unchanged: "=",
+var actionSymbols = map[changeset.Action]string{
+	changeset.Create:    "+",
+	changeset.Update:    "~",
+	changeset.Recreate:  "-/+",
+	changeset.Prune:     "-",
+	changeset.Skip:      "!",
+	changeset.Unchanged: "=",
 }
 
 // WriteChangeSet writes cs for a person to read: for every change that is
 // not a plain unchanged object, a header such as "~ update
 // Deployment.apps/default/web" and the change's diff, then the summary
-// line (see ChangeSet.Summary). With color, removed lines are red, added
+// line (see changeset.Set.Summary). With color, removed lines are red, added
 // lines green, hunk headers cyan and headers bold; without it the output
 // has no escape sequences. The diffs are printed as they are: Diff has
 // already redacted them.
-func WriteChangeSet(w io.Writer, cs *ChangeSet, color bool) error {
+func WriteChangeSet(w io.Writer, cs *changeset.Set, color bool) error {
 	// Buffered: a large plan is thousands of lines, and w is often a
 	// terminal or a pipe where each unbuffered write is a system call.
 	bw := bufio.NewWriter(w)
 	p := &changePrinter{w: bw, color: color}
 	for _, c := range cs.Changes {
-		if c.Action == Unchanged && c.Diff == "" {
+		if c.Action == changeset.Unchanged && c.Diff == "" {
 			continue
 		}
 		p.change(c)
@@ -66,7 +68,7 @@ type changePrinter struct {
 }
 
 // change writes one change: its header, its diff and a blank line.
-func (p *changePrinter) change(c Change) {
+func (p *changePrinter) change(c changeset.Change) {
 	p.line(changeHeader(c), ansiBold)
 	diff := strings.TrimSuffix(c.Diff, "\n")
 	if diff != "" {
@@ -89,7 +91,7 @@ func (p *changePrinter) line(text, style string) {
 }
 
 // changeHeader renders e.g. "! skip ConfigMap/web/cfg (prune disabled)".
-func changeHeader(c Change) string {
+func changeHeader(c changeset.Change) string {
 	sym, ok := actionSymbols[c.Action]
 	if !ok {
 		sym = "?"

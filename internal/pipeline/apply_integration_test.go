@@ -10,6 +10,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/inventory"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/plan"
@@ -40,12 +41,12 @@ func TestApplyCreateUpdate(t *testing.T) {
 	cmID, svcID := "ConfigMap/"+ns+"/web-config", "Service/"+ns+"/web"
 
 	res := e.mustPlan(ctx, app)
-	checkActions(t, res, map[string]plan.Action{cmID: plan.Create, svcID: plan.Create})
+	checkActions(t, res, map[string]changeset.Action{cmID: changeset.Create, svcID: changeset.Create})
 	if e.configMap(ctx, ns, "web-config") != nil {
 		t.Fatal("Plan created the ConfigMap")
 	}
 	res = e.mustApply(ctx, app)
-	checkActions(t, res, map[string]plan.Action{cmID: plan.Create, svcID: plan.Create})
+	checkActions(t, res, map[string]changeset.Action{cmID: changeset.Create, svcID: changeset.Create})
 	cm := e.configMap(ctx, ns, "web-config")
 	if cm == nil || cm.Data["color"] != "blue" {
 		t.Fatalf("ConfigMap after create: %+v", cm)
@@ -59,7 +60,7 @@ func TestApplyCreateUpdate(t *testing.T) {
 		"svc.yaml": serviceYAML,
 	})
 	res = e.mustPlan(ctx, app)
-	checkActions(t, res, map[string]plan.Action{cmID: plan.Update, svcID: plan.Unchanged})
+	checkActions(t, res, map[string]changeset.Action{cmID: changeset.Update, svcID: changeset.Unchanged})
 	diff := change(t, res, cmID).Diff
 	for _, want := range []string{"-  color: blue", "+  color: green"} {
 		if !strings.Contains(diff, want) {
@@ -103,7 +104,7 @@ func TestPlanUnchangedNoRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, a := range actions(res) {
-		if a != plan.Unchanged {
+		if a != changeset.Unchanged {
 			t.Errorf("%s: %s, want unchanged\n%s", id, a, change(t, res, id).Diff)
 		}
 	}
@@ -186,7 +187,7 @@ func TestApplyCorrectsDrift(t *testing.T) {
 			}
 			id := "ConfigMap/" + ns + "/settings"
 			res := e.mustPlan(ctx, app)
-			checkActions(t, res, map[string]plan.Action{id: plan.Update})
+			checkActions(t, res, map[string]changeset.Action{id: changeset.Update})
 			diff := change(t, res, id).Diff
 			for _, want := range []string{"-  mode: reckless", "+  mode: safe"} {
 				if !strings.Contains(diff, want) {
@@ -239,7 +240,7 @@ func TestApplyInventoryTwoSteps(t *testing.T) {
 		var pending []string
 		var pendingFlag bool
 		var loadErr error
-		hooks := Hooks{Applied: func(ch *plan.Change, err error) {
+		hooks := Hooks{Applied: func(ch *changeset.Change, err error) {
 			once.Do(func() {
 				// Not e.inventory: hooks run off the test goroutine.
 				inv, err := (&inventory.Store{Cluster: e.c}).Load(ctx, app.Name)
@@ -285,7 +286,7 @@ func TestApplyWaves(t *testing.T) {
 	app := e.app("waves", dir, ns)
 	var mu sync.Mutex
 	var order []string
-	hooks := Hooks{Applied: func(ch *plan.Change, err error) {
+	hooks := Hooks{Applied: func(ch *changeset.Change, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		order = append(order, ch.ID.Name)
@@ -329,12 +330,12 @@ func TestApplyNamespaceWithObjects(t *testing.T) {
 	})
 	app := e.app("new-namespace", dir, ns)
 	var order []string
-	hooks := Hooks{Applied: func(ch *plan.Change, err error) { order = append(order, ch.ID.String()) }}
+	hooks := Hooks{Applied: func(ch *changeset.Change, err error) { order = append(order, ch.ID.String()) }}
 	res, err := e.p.Apply(ctx, app, e.c, hooks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkActions(t, res, map[string]plan.Action{"Namespace/" + ns: plan.Create, "ConfigMap/" + ns + "/inside": plan.Create})
+	checkActions(t, res, map[string]changeset.Action{"Namespace/" + ns: changeset.Create, "ConfigMap/" + ns + "/inside": changeset.Create})
 	if want := []string{"Namespace/" + ns, "ConfigMap/" + ns + "/inside"}; !slices.Equal(order, want) {
 		t.Errorf("apply order %v, want %v", order, want)
 	}

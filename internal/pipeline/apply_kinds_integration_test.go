@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
@@ -59,7 +60,7 @@ func TestApplyCRDWithCustomObject(t *testing.T) {
 	crdID, wID := "CustomResourceDefinition.apiextensions.k8s.io/widgets.apply.tugboat.dev", "Widget.apply.tugboat.dev/"+ns+"/w1"
 
 	res := e.mustApply(ctx, app)
-	checkActions(t, res, map[string]plan.Action{crdID: plan.Create, wID: plan.Create})
+	checkActions(t, res, map[string]changeset.Action{crdID: changeset.Create, wID: changeset.Create})
 	gvr := schema.GroupVersionResource{Group: "apply.tugboat.dev", Version: "v1", Resource: "widgets"}
 	w, err := e.c.Dynamic.Resource(gvr).Namespace(ns).Get(ctx, "w1", metav1.GetOptions{})
 	if err != nil {
@@ -69,7 +70,7 @@ func TestApplyCRDWithCustomObject(t *testing.T) {
 		t.Errorf("custom object labels %v", w.GetLabels())
 	}
 	res = e.mustPlan(ctx, app)
-	checkActions(t, res, map[string]plan.Action{crdID: plan.Unchanged, wID: plan.Unchanged})
+	checkActions(t, res, map[string]changeset.Action{crdID: changeset.Unchanged, wID: changeset.Unchanged})
 }
 
 // TestApplyCRDWithInvalidCustomObject declares a CRD and an object of its
@@ -252,7 +253,7 @@ func TestApplyImmutableField(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := res.ChangeSet.Count(plan.Recreate); n != 1 {
+			if n := res.ChangeSet.Count(changeset.Recreate); n != 1 {
 				t.Errorf("actions %v, want one recreate", actions(res))
 			}
 			after, err := tc.uid(ctx, e, ns)
@@ -342,7 +343,7 @@ func TestApplyRecreateOnlyImmutable(t *testing.T) {
 			writeFiles(t, dir, map[string]string{"obj.yaml": tc.after})
 			res, err := e.p.Apply(ctx, app, e.c, Hooks{})
 			errContains(t, err, fmt.Sprintf(tc.id, ns), tc.wantErr)
-			if res != nil && res.ChangeSet.Count(plan.Recreate) > 0 {
+			if res != nil && res.ChangeSet.Count(changeset.Recreate) > 0 {
 				t.Errorf("planned a recreate of an object that cannot be created: %v", actions(res))
 			}
 			after, err := tc.uid(ctx, e, ns)

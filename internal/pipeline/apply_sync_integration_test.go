@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
@@ -103,7 +104,7 @@ func TestDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkActions(t, res, map[string]plan.Action{"ConfigMap/" + ns + "/a": plan.Prune, "ConfigMap/" + ns + "/keep": plan.Skip})
+	checkActions(t, res, map[string]changeset.Action{"ConfigMap/" + ns + "/a": changeset.Prune, "ConfigMap/" + ns + "/keep": changeset.Skip})
 	if cm := e.configMap(ctx, ns, "a"); cm != nil && cm.DeletionTimestamp == nil {
 		t.Error("a was not deleted")
 	}

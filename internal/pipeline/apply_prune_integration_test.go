@@ -7,6 +7,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
@@ -25,7 +26,7 @@ func TestApplyPrune(t *testing.T) {
 		noPrune      bool
 		unlabel      []string // names whose app label is removed by hand in between
 		wantErr      string
-		wantActions  map[string]plan.Action // by name, when no error
+		wantActions  map[string]changeset.Action // by name, when no error
 		wantLive     []string
 		wantGone     []string
 		wantRecorded []string
@@ -34,7 +35,7 @@ func TestApplyPrune(t *testing.T) {
 			name:         "removed file",
 			before:       map[string]string{"a.yaml": a, "b.yaml": b},
 			after:        map[string]string{"a.yaml": a},
-			wantActions:  map[string]plan.Action{"a": plan.Unchanged, "b": plan.Prune},
+			wantActions:  map[string]changeset.Action{"a": changeset.Unchanged, "b": changeset.Prune},
 			wantLive:     []string{"a"},
 			wantGone:     []string{"b"},
 			wantRecorded: []string{"a"},
@@ -51,7 +52,7 @@ func TestApplyPrune(t *testing.T) {
 			name:        "prune disabled",
 			before:      map[string]string{"a.yaml": a, "b.yaml": keepB},
 			after:       map[string]string{"a.yaml": a},
-			wantActions: map[string]plan.Action{"a": plan.Unchanged, "b": plan.Skip},
+			wantActions: map[string]changeset.Action{"a": changeset.Unchanged, "b": changeset.Skip},
 			wantLive:    []string{"a", "b"},
 		},
 		{
@@ -67,7 +68,7 @@ func TestApplyPrune(t *testing.T) {
 			before:       map[string]string{"a.yaml": a, "b.yaml": b},
 			after:        map[string]string{"empty.yaml": "# nothing here\n"},
 			allowEmpty:   true,
-			wantActions:  map[string]plan.Action{"a": plan.Prune, "b": plan.Prune},
+			wantActions:  map[string]changeset.Action{"a": changeset.Prune, "b": changeset.Prune},
 			wantGone:     []string{"a", "b"},
 			wantRecorded: []string{},
 		},
@@ -76,7 +77,7 @@ func TestApplyPrune(t *testing.T) {
 			before:       map[string]string{"a.yaml": a, "b.yaml": b},
 			after:        map[string]string{"a.yaml": a},
 			noPrune:      true,
-			wantActions:  map[string]plan.Action{"a": plan.Unchanged},
+			wantActions:  map[string]changeset.Action{"a": changeset.Unchanged},
 			wantLive:     []string{"a", "b"},
 			wantRecorded: []string{"a", "b"},
 		},
@@ -85,7 +86,7 @@ func TestApplyPrune(t *testing.T) {
 			before:      map[string]string{"a.yaml": a, "b.yaml": b},
 			after:       map[string]string{"a.yaml": a},
 			unlabel:     []string{"b"},
-			wantActions: map[string]plan.Action{"a": plan.Unchanged},
+			wantActions: map[string]changeset.Action{"a": changeset.Unchanged},
 			wantLive:    []string{"a", "b"},
 		},
 	}
@@ -113,7 +114,7 @@ func TestApplyPrune(t *testing.T) {
 			} else if err != nil {
 				t.Fatal(err)
 			} else {
-				want := map[string]plan.Action{}
+				want := map[string]changeset.Action{}
 				for name, a := range tc.wantActions {
 					want["ConfigMap/"+ns+"/"+name] = a
 				}

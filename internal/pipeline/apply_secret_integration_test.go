@@ -1,15 +1,15 @@
 package pipeline
 
 import (
-	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/tugboat-gitops/tugboat/internal/plan"
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 )
 
 // TestApplySecretRedacted creates a Secret and changes its value: neither
@@ -48,7 +48,7 @@ func TestApplySecretRedacted(t *testing.T) {
 
 			writeFiles(t, dir, map[string]string{"secret.yaml": tc.manifest(newValue)})
 			res = e.mustPlan(ctx, app)
-			checkActions(t, res, map[string]plan.Action{id: plan.Update})
+			checkActions(t, res, map[string]changeset.Action{id: changeset.Update})
 			out := checkNoSecrets(t, "plan of the update", res, forbidden)
 			if !strings.Contains(out, "password: '*** (before)'") || !strings.Contains(out, "password: '*** (after)'") {
 				t.Errorf("the plan does not show that the password changed:\n%s", out)
@@ -66,18 +66,19 @@ func TestApplySecretRedacted(t *testing.T) {
 	}
 }
 
-// checkNoSecrets writes res's change set as a person would read it and
-// fails if it shows any of forbidden; it returns the text.
+// checkNoSecrets fails if res's change set, as JSON (what -o json prints,
+// diffs and reasons included), shows any of forbidden; it returns the text.
 func checkNoSecrets(t *testing.T, what string, res *Result, forbidden []string) string {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := plan.WriteChangeSet(&buf, res.ChangeSet, false); err != nil {
+	data, err := json.Marshal(res.ChangeSet)
+	if err != nil {
 		t.Fatal(err)
 	}
-	out := buf.String()
+	var out string
 	for _, c := range res.ChangeSet.Changes {
-		out += c.Reason + "\n"
+		out += c.Diff + c.Reason + "\n"
 	}
+	out += string(data)
 	for _, s := range forbidden {
 		if strings.Contains(out, s) {
 			t.Errorf("%s shows secret %q:\n%s", what, s, out)

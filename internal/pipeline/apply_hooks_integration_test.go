@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/health"
 	"github.com/tugboat-gitops/tugboat/internal/plan"
 	"github.com/tugboat-gitops/tugboat/internal/render"
@@ -92,7 +93,7 @@ func TestApplyHelmHooks(t *testing.T) {
 
 	var mu sync.Mutex
 	var order []string
-	applied := Hooks{Applied: func(c *plan.Change, err error) {
+	applied := Hooks{Applied: func(c *changeset.Change, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		order = append(order, c.ID.Kind+"/"+c.ID.Name)
@@ -138,9 +139,9 @@ func TestApplyHelmHooks(t *testing.T) {
 	writeFiles(t, dir, hookChart)
 	seed := e.configMap(ctx, ns, "seed-once")
 	res = e.mustApply(ctx, app)
-	checkActions(t, res, map[string]plan.Action{
-		"Job.batch/" + ns + "/migrate": plan.Create, "ConfigMap/" + ns + "/post": plan.Recreate,
-		"ConfigMap/" + ns + "/main": plan.Update, "ConfigMap/" + ns + "/seed-once": plan.Unchanged,
+	checkActions(t, res, map[string]changeset.Action{
+		"Job.batch/" + ns + "/migrate": changeset.Create, "ConfigMap/" + ns + "/post": changeset.Recreate,
+		"ConfigMap/" + ns + "/main": changeset.Update, "ConfigMap/" + ns + "/seed-once": changeset.Unchanged,
 	})
 	if got := e.configMap(ctx, ns, "post"); got == nil || got.Data["color"] != "green" {
 		t.Errorf("post hook after upgrade: %+v", got)

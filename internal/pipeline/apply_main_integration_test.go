@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/inventory"
 	"github.com/tugboat-gitops/tugboat/internal/plan"
@@ -178,8 +179,8 @@ func inventoryIDs(inv *inventory.Inventory) []string {
 }
 
 // actions maps each change of a result to its action, by object id.
-func actions(res *Result) map[string]plan.Action {
-	out := map[string]plan.Action{}
+func actions(res *Result) map[string]changeset.Action {
+	out := map[string]changeset.Action{}
 	if res == nil || res.ChangeSet == nil {
 		return out
 	}
@@ -190,7 +191,7 @@ func actions(res *Result) map[string]plan.Action {
 }
 
 // change returns the change of id in res.
-func change(t *testing.T, res *Result, id string) plan.Change {
+func change(t *testing.T, res *Result, id string) changeset.Change {
 	t.Helper()
 	for _, c := range res.ChangeSet.Changes {
 		if c.ID.String() == id {
@@ -198,11 +199,11 @@ func change(t *testing.T, res *Result, id string) plan.Change {
 		}
 	}
 	t.Fatalf("no change for %s in %v", id, actions(res))
-	return plan.Change{}
+	return changeset.Change{}
 }
 
 // checkActions compares a result's actions with want.
-func checkActions(t *testing.T, res *Result, want map[string]plan.Action) {
+func checkActions(t *testing.T, res *Result, want map[string]changeset.Action) {
 	t.Helper()
 	got := actions(res)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
