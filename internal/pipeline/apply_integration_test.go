@@ -13,7 +13,6 @@ import (
 	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/inventory"
 	"github.com/tugboat-gitops/tugboat/internal/object"
-	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
 
 const serviceYAML = `apiVersion: v1

@@ -13,7 +13,6 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/object"
-	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
 
 const widgetCRD = `apiVersion: apiextensions.k8s.io/v1

@@ -9,7 +9,6 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/object"
-	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
 
 // TestApplyPrune applies ConfigMaps a and b, then a second set, and checks

@@ -12,7 +12,6 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/object"
-	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
 
 // TestApplyConflictWithApplier has another tool server-side apply a field
