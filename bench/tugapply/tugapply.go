@@ -74,7 +74,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	var firstWrite time.Duration
 	start := time.Now()
-	hooks := pipeline.Hooks{Applied: func(*changeset.Change, error) {
+	hooks := pipeline.Hooks{Applied: func(*changeset.Change) {
 		if firstWrite == 0 {
 			firstWrite = time.Since(start)
 		}

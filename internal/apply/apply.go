@@ -26,49 +26,56 @@ type Options struct {
 	// Concurrency bounds the writes in flight within a step (default 32).
 	Concurrency int
 	// Done, if set, is called after each change is carried out (not
-	// concurrently), for progress output.
-	Done func(c *changeset.Change, err error)
+	// concurrently), its outcome set, for progress output.
+	Done func(c *changeset.Change)
 	// StepDone, if set, is called after each step is applied; an error
 	// stops the apply there. The pipeline waits for hooks with it.
 	StepDone func(ctx context.Context, s object.Step) error
 }
 
-// Apply writes every change of cs that needs a write, except prunes, and
-// records on each the fields Tugboat owns afterwards.
-func Apply(ctx context.Context, c *cluster.Cluster, cs *changeset.Set, opts Options) error {
+// Apply carries out every change of planned that needs a write, except
+// prunes, and returns the set completed: each change it reached has its
+// outcome (applied, kept, or failed with its error) and the fields
+// Tugboat owns on the object afterwards. planned stays as planned. The
+// set is returned with the error too: it says how far the run got.
+func Apply(ctx context.Context, c *cluster.Cluster, planned *changeset.Set, opts Options) (*changeset.Set, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 32
 	}
+	done := planned.Copy()
 	byObject := map[*object.Object]*changeset.Change{}
 	var objs []*object.Object
-	for i := range cs.Changes {
-		ch := &cs.Changes[i]
-		if ch.Desired != nil && ch.NeedsWrite() {
+	for i := range done.Changes {
+		ch := &done.Changes[i]
+		switch {
+		case ch.Desired != nil && ch.NeedsWrite():
 			byObject[ch.Desired] = ch
 			objs = append(objs, ch.Desired)
+		case ch.Desired != nil:
+			ch.Done(nil)
 		}
 	}
 	steps, err := object.Steps(objs, c.Scope())
 	if err != nil {
-		return err
+		return done, err
 	}
 	a := &applier{c: c, opts: opts}
 	for _, s := range steps {
 		if err := a.step(ctx, s, byObject); err != nil {
-			return fmt.Errorf("apply stopped at %s: %w", stepName(s), err)
+			return done, fmt.Errorf("apply stopped at %s: %w", stepName(s), err)
 		}
 		if s.Stage == object.StageDefinitions {
 			if err := waitEstablished(ctx, c, s.Objects); err != nil {
-				return err
+				return done, err
 			}
 		}
 		if opts.StepDone != nil {
 			if err := opts.StepDone(ctx, s); err != nil {
-				return fmt.Errorf("apply stopped at %s: %w", stepName(s), err)
+				return done, fmt.Errorf("apply stopped at %s: %w", stepName(s), err)
 			}
 		}
 	}
-	return nil
+	return done, nil
 }
 
 type applier struct {
@@ -91,7 +98,8 @@ func (a *applier) step(ctx context.Context, s object.Step, byObject map[*object.
 				errs = append(errs, err)
 				mu.Unlock()
 			}
-			a.report(ch, err)
+			ch.Done(err)
+			a.report(ch)
 			return nil
 		})
 	}
@@ -114,13 +122,13 @@ func (a *applier) one(ctx context.Context, ch *changeset.Change) error {
 	return nil
 }
 
-func (a *applier) report(ch *changeset.Change, err error) {
+func (a *applier) report(ch *changeset.Change) {
 	if a.opts.Done == nil {
 		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.opts.Done(ch, err)
+	a.opts.Done(ch)
 }
 
 func stepName(s object.Step) string {

@@ -57,6 +57,65 @@ type Change struct {
 	UID types.UID `json:"-"`
 	// Hook is set on Helm hooks: when and how they run.
 	Hook *object.Hook `json:"-"`
+
+	// Outcome is what became of the change when it was carried out;
+	// empty while it is only planned, or when the run stopped before it.
+	Outcome Outcome `json:"outcome,omitempty"`
+	// Error says why, when Outcome is Failed.
+	Error string `json:"error,omitempty"`
+	// Health is the object's health once the run waited for it.
+	Health *Health `json:"health,omitempty"`
+}
+
+// Outcome is what became of one change.
+type Outcome string
+
+// The outcomes.
+const (
+	Applied Outcome = "applied"
+	Pruned  Outcome = "pruned"
+	// Kept: nothing needed writing (unchanged), or it was skipped.
+	Kept   Outcome = "kept"
+	Failed Outcome = "failed"
+)
+
+// Health is an object's health after a wait, as the health stage judged
+// it (kstatus's Current, InProgress, Failed, ...).
+type Health struct {
+	Status  string `json:"status"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// Done records the outcome of carrying c out: err nil means success.
+func (c *Change) Done(err error) {
+	switch {
+	case err != nil:
+		c.Outcome, c.Error = Failed, err.Error()
+	case c.Action == Prune:
+		c.Outcome = Pruned
+	case c.NeedsWrite():
+		c.Outcome = Applied
+	default:
+		c.Outcome = Kept
+	}
+}
+
+// Copy returns a copy of s that can be completed without changing s: the
+// planned set stays what was planned.
+func (s *Set) Copy() *Set {
+	return &Set{Changes: append([]Change(nil), s.Changes...)}
+}
+
+// Failures returns the changes that failed.
+func (s *Set) Failures() []Change {
+	var out []Change
+	for _, c := range s.Changes {
+		if c.Outcome == Failed {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // NeedsWrite reports whether apply must write to the cluster for c.

@@ -81,11 +81,11 @@ func (g *GlobalOptions) applyHooks() (hooks pipeline.Hooks, done func()) {
 	printer := health.NewPrinter(w, IsTerminal(w))
 	var mu sync.Mutex
 	return pipeline.Hooks{
-		Applied: func(c *changeset.Change, err error) {
+		Applied: func(c *changeset.Change) {
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil {
-				fmt.Fprintf(w, "%s %s failed: %v\n", c.ID, c.Action, err)
+			if c.Outcome == changeset.Failed {
+				fmt.Fprintf(w, "%s %s failed: %s\n", c.ID, c.Action, c.Error)
 				return
 			}
 			fmt.Fprintf(w, "%s %s\n", c.ID, pastTense(c))

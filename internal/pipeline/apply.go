@@ -25,8 +25,9 @@ type Result struct {
 
 // Hooks let a driver follow a run as it happens.
 type Hooks struct {
-	// Applied is called after each object is applied or pruned.
-	Applied func(c *changeset.Change, err error)
+	// Applied is called after each object is applied or pruned, with its
+	// outcome set.
+	Applied func(c *changeset.Change)
 	// Progress is called while waiting for health.
 	Progress func(ready, total int, waiting []health.Result)
 }
@@ -76,7 +77,7 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 		return nil, err
 	}
 	store := &inventory.Store{Cluster: c}
-	if pending, grows := pendingInventory(inv, res.ChangeSet); grows {
+	if pending, grows := inventory.Pending(inv, res.ChangeSet); grows {
 		if err := store.Save(ctx, pending); err != nil {
 			return res, err
 		}
@@ -85,18 +86,18 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 		ForceConflicts: app.Sync.ForceConflicts, Concurrency: app.Sync.Concurrency, Done: hooks.Applied,
 		StepDone: func(ctx context.Context, s object.Step) error { return waitHooks(ctx, c, s, app.Sync.Timeout) },
 	}
-	err = apply.Apply(ctx, c, res.ChangeSet, opts)
+	res.ChangeSet, err = apply.Apply(ctx, c, res.ChangeSet, opts)
 	if cerr := apply.CleanUpHooks(ctx, c, res.ChangeSet, err == nil); cerr != nil && err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return res, fmt.Errorf("app %s: %w", app.Name, err)
 	}
-	if err := apply.Prune(ctx, c, res.ChangeSet, opts); err != nil {
+	if res.ChangeSet, err = apply.Prune(ctx, c, res.ChangeSet, opts); err != nil {
 		return res, fmt.Errorf("app %s: %w", app.Name, err)
 	}
-	final := finalInventory(inv, res.ChangeSet, res.Revision, app.Sync.Prune)
-	if !sameInventory(inv, final) {
+	final := inventory.Final(inv, res.ChangeSet, res.Revision, app.Sync.Prune)
+	if !inventory.Same(inv, final) {
 		if err := store.Save(ctx, final); err != nil {
 			return res, err
 		}
@@ -112,10 +113,25 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 		}
 	}
 	res.Health, err = health.Wait(ctx, c.Dynamic, c.Mapper, ids, health.WaitOptions{Timeout: app.Sync.Timeout, Progress: hooks.Progress})
+	recordHealth(res.ChangeSet, res.Health)
 	if err != nil {
 		return res, fmt.Errorf("app %s: %w", app.Name, err)
 	}
 	return res, nil
+}
+
+// recordHealth puts each object's health on its change, so the change set
+// alone says what became of every object.
+func recordHealth(cs *changeset.Set, results []health.Result) {
+	byID := make(map[object.ID]health.Result, len(results))
+	for _, r := range results {
+		byID[r.ID] = r
+	}
+	for i := range cs.Changes {
+		if r, ok := byID[cs.Changes[i].ID]; ok {
+			cs.Changes[i].Health = &changeset.Health{Status: string(r.Status), Reason: r.Reason, Message: r.Message}
+		}
+	}
 }
 
 // waitHooks waits, after a step of hooks, for its Jobs to complete and its
@@ -142,75 +158,4 @@ func waitHooks(ctx context.Context, c *cluster.Cluster, s object.Step, timeout t
 		return fmt.Errorf("hook: %w", err)
 	}
 	return nil
-}
-
-// pendingInventory is previous ∪ desired, recorded before the first write
-// so that an apply that dies half-way still knows what to prune; grows is
-// false when desired adds nothing to what is recorded.
-func pendingInventory(inv *inventory.Inventory, cs *changeset.Set) (*inventory.Inventory, bool) {
-	index := inv.Index()
-	out := &inventory.Inventory{App: inv.App, Revision: inv.Revision, Pending: true, Entries: append([]inventory.Entry(nil), inv.Entries...)}
-	grows := false
-	for _, c := range cs.Changes {
-		if c.Desired == nil {
-			continue
-		}
-		if _, ok := index[c.ID]; !ok {
-			e := entryOf(c)
-			if c.Hook != nil {
-				// Not run yet: should this run die first, the next one
-				// must not take the hook for done.
-				e.HookHash = hookPending
-			}
-			out.Entries = append(out.Entries, e)
-			grows = true
-		}
-	}
-	return out, grows
-}
-
-// hookPending is the hash a hook is recorded with before it has run: no
-// manifest's hash, so the next apply runs it.
-const hookPending = "pending"
-
-// finalInventory is what the app owns after a successful run: everything
-// desired, plus, when pruning is off, what it owned before and kept.
-func finalInventory(inv *inventory.Inventory, cs *changeset.Set, revision string, pruned bool) *inventory.Inventory {
-	out := &inventory.Inventory{App: inv.App, Revision: revision}
-	handled := map[object.ID]bool{}
-	for _, c := range cs.Changes {
-		handled[c.ID] = true
-		if c.Desired != nil {
-			out.Entries = append(out.Entries, entryOf(c))
-		}
-	}
-	for _, e := range inv.Entries {
-		if !pruned && !handled[e.ID()] {
-			out.Entries = append(out.Entries, e)
-		}
-	}
-	return out
-}
-
-func entryOf(c changeset.Change) inventory.Entry {
-	e := inventory.Entry{Group: c.ID.Group, Version: c.Version, Kind: c.ID.Kind, Namespace: c.ID.Namespace, Name: c.ID.Name, Fields: c.Fields}
-	if c.Hook != nil {
-		e.HookHash = c.Desired.GetAnnotations()[object.AnnotationHash]
-	}
-	return e
-}
-
-// sameInventory reports whether b records exactly what a does, so that
-// saving b would change nothing: a reconcile with no change makes no write.
-func sameInventory(a, b *inventory.Inventory) bool {
-	if a.Pending || b.Pending || a.Revision != b.Revision || len(a.Entries) != len(b.Entries) {
-		return false
-	}
-	index := a.Index()
-	for _, e := range b.Entries {
-		if old, ok := index[e.ID()]; !ok || old != e {
-			return false
-		}
-	}
-	return true
 }

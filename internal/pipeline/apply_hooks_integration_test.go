@@ -92,7 +92,7 @@ func TestApplyHelmHooks(t *testing.T) {
 
 	var mu sync.Mutex
 	var order []string
-	applied := Hooks{Applied: func(c *changeset.Change, err error) {
+	applied := Hooks{Applied: func(c *changeset.Change) {
 		mu.Lock()
 		defer mu.Unlock()
 		order = append(order, c.ID.Kind+"/"+c.ID.Name)
@@ -201,8 +201,16 @@ spec:
 	app := e.app("hook-stuck", dir, ns)
 	app.Render.Kind, app.Render.Helm.Namespace = render.KindHelm, ns
 	app.Sync.Timeout = 2 * time.Second
-	_, err := e.p.Apply(ctx, app, e.c, Hooks{})
+	res, err := e.p.Apply(ctx, app, e.c, Hooks{})
 	errContains(t, err, "pre hooks", "Job.batch/"+ns+"/never")
+	// The change set says how far the run got.
+	outcomes := map[string]changeset.Outcome{}
+	for _, c := range res.ChangeSet.Changes {
+		outcomes[c.ID.String()] = c.Outcome
+	}
+	if outcomes["Job.batch/"+ns+"/never"] != changeset.Applied || outcomes["ConfigMap/"+ns+"/main"] != "" {
+		t.Errorf("outcomes after the stopped run: %v", outcomes)
+	}
 	if e.configMap(ctx, ns, "main") != nil {
 		t.Error("the app's ConfigMap was applied after its pre hook failed")
 	}

@@ -239,7 +239,7 @@ func TestApplyInventoryTwoSteps(t *testing.T) {
 		var pending []string
 		var pendingFlag bool
 		var loadErr error
-		hooks := Hooks{Applied: func(ch *changeset.Change, err error) {
+		hooks := Hooks{Applied: func(*changeset.Change) {
 			once.Do(func() {
 				// Not e.inventory: hooks run off the test goroutine.
 				inv, err := (&inventory.Store{Cluster: e.c}).Load(ctx, app.Name)
@@ -285,12 +285,12 @@ func TestApplyWaves(t *testing.T) {
 	app := e.app("waves", dir, ns)
 	var mu sync.Mutex
 	var order []string
-	hooks := Hooks{Applied: func(ch *changeset.Change, err error) {
+	hooks := Hooks{Applied: func(ch *changeset.Change) {
 		mu.Lock()
 		defer mu.Unlock()
 		order = append(order, ch.ID.Name)
-		if err != nil {
-			t.Errorf("%s: %v", ch.ID, err)
+		if ch.Outcome != changeset.Applied {
+			t.Errorf("%s: %s %s", ch.ID, ch.Outcome, ch.Error)
 		}
 	}}
 	if _, err := e.p.Apply(ctx, app, e.c, hooks); err != nil {
@@ -329,7 +329,7 @@ func TestApplyNamespaceWithObjects(t *testing.T) {
 	})
 	app := e.app("new-namespace", dir, ns)
 	var order []string
-	hooks := Hooks{Applied: func(ch *changeset.Change, err error) { order = append(order, ch.ID.String()) }}
+	hooks := Hooks{Applied: func(ch *changeset.Change) { order = append(order, ch.ID.String()) }}
 	res, err := e.p.Apply(ctx, app, e.c, hooks)
 	if err != nil {
 		t.Fatal(err)

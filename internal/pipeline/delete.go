@@ -26,7 +26,7 @@ func (p *Pipeline) Delete(ctx context.Context, app string, c *cluster.Cluster, h
 		return nil, fmt.Errorf("app %s: %w", app, err)
 	}
 	res := &Result{App: app, Cluster: c.Name, Revision: inv.Revision, ChangeSet: cs}
-	if err := apply.Prune(ctx, c, cs, apply.Options{Done: hooks.Applied}); err != nil {
+	if res.ChangeSet, err = apply.Prune(ctx, c, cs, apply.Options{Done: hooks.Applied}); err != nil {
 		return res, fmt.Errorf("app %s: %w", app, err)
 	}
 	return res, store.Delete(ctx, app)
