@@ -86,6 +86,16 @@ func applyPatch(o *object.Object, opts ApplyOptions) ([]byte, metav1.PatchOption
 	return data, po, nil
 }
 
+// Create creates o, failing if it exists: the one write that cannot
+// overwrite another's.
+func (c *Cluster) Create(ctx context.Context, o *object.Object) (*unstructured.Unstructured, error) {
+	ri, _, err := c.resource(o.GroupVersionKind(), o.GetNamespace())
+	if err != nil {
+		return nil, err
+	}
+	return ri.Create(ctx, o.Unstructured, metav1.CreateOptions{FieldManager: FieldManager, FieldValidation: "Strict"})
+}
+
 // Get reads an object; (nil, nil) if it does not exist.
 func (c *Cluster) Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
 	ri, _, err := c.resource(gvk, namespace)

@@ -10,14 +10,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/object"
@@ -62,7 +65,16 @@ type Inventory struct {
 	// include objects that were about to be applied.
 	Pending bool
 	Entries []Entry
+	// ResourceVersion is the record's as it was read (empty: none yet). A
+	// save succeeds only if the record is still at it, so a push-mode
+	// apply and a controller's reconcile of one app never silently
+	// overwrite each other's record; Save moves it on.
+	ResourceVersion string
 }
+
+// ErrConflict is wrapped by a save that lost a race: the record changed
+// since it was read. Reading it again and retrying is safe.
+var ErrConflict = errors.New("the inventory changed since it was read (another apply or reconcile of the app ran)")
 
 // Index returns the entries by object id.
 func (inv *Inventory) Index() map[object.ID]Entry {
@@ -73,9 +85,18 @@ func (inv *Inventory) Index() map[object.ID]Entry {
 	return m
 }
 
+// Client is what the store needs of a cluster. *cluster.Cluster satisfies
+// it; a controller's cache-backed client can too.
+type Client interface {
+	Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error)
+	Apply(ctx context.Context, o *object.Object, opts cluster.ApplyOptions) (*unstructured.Unstructured, error)
+	Create(ctx context.Context, o *object.Object) (*unstructured.Unstructured, error)
+	Delete(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string, uid types.UID) error
+}
+
 // Store reads and writes inventories as ConfigMaps in Namespace.
 type Store struct {
-	Cluster *cluster.Cluster
+	Cluster Client
 }
 
 func configMapName(app string) string { return "tugboat-inventory-" + app }
@@ -92,6 +113,7 @@ func (s *Store) Load(ctx context.Context, app string) (*Inventory, error) {
 	if u == nil {
 		return inv, nil
 	}
+	inv.ResourceVersion = u.GetResourceVersion()
 	var cm corev1.ConfigMap
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &cm); err != nil {
 		return nil, fmt.Errorf("load inventory of %s: %w", app, err)
@@ -103,19 +125,58 @@ func (s *Store) Load(ctx context.Context, app string) (*Inventory, error) {
 	return inv, nil
 }
 
-// Save writes inv, creating the namespace if needed.
+// Save writes inv if the record is still as inv was read (see
+// ResourceVersion), else fails wrapping ErrConflict; on success
+// inv.ResourceVersion is the new record's. The namespace is created on
+// the first save.
 func (s *Store) Save(ctx context.Context, inv *Inventory) error {
-	sort.Slice(inv.Entries, func(i, j int) bool { return entryKey(inv.Entries[i]) < entryKey(inv.Entries[j]) })
-	objects, err := json.Marshal(inv.Entries)
+	cm, err := configMap(inv)
 	if err != nil {
 		return fmt.Errorf("save inventory of %s: %w", inv.App, err)
 	}
+	u, err := s.write(ctx, cm)
+	if apierrors.IsNotFound(err) && inv.ResourceVersion == "" {
+		if err := s.createNamespace(ctx); err != nil {
+			return fmt.Errorf("save inventory of %s: namespace %s: %w", inv.App, Namespace, err)
+		}
+		u, err = s.write(ctx, cm)
+	}
+	if apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("save inventory of %s: %w", inv.App, ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("save inventory of %s: %w", inv.App, err)
+	}
+	inv.ResourceVersion = u.GetResourceVersion()
+	return nil
+}
+
+// write creates the record if it was read as absent, else applies it with
+// the resourceVersion it was read at: the API server refuses either if
+// another writer came first.
+func (s *Store) write(ctx context.Context, cm *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	o := object.New(cm, "inventory")
+	if cm.GetResourceVersion() == "" {
+		return s.Cluster.Create(ctx, o)
+	}
+	return s.Cluster.Apply(ctx, o, cluster.ApplyOptions{Force: true})
+}
+
+func (s *Store) createNamespace(ctx context.Context) error {
 	ns := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "Namespace",
 		"metadata": map[string]any{"name": Namespace, "labels": map[string]any{object.LabelManagedBy: object.ManagedByValue}},
 	}}
-	if _, err := s.Cluster.Apply(ctx, object.New(ns, "inventory"), cluster.ApplyOptions{}); err != nil {
-		return fmt.Errorf("save inventory of %s: namespace %s: %w", inv.App, Namespace, err)
+	_, err := s.Cluster.Apply(ctx, object.New(ns, "inventory"), cluster.ApplyOptions{})
+	return err
+}
+
+// configMap is the record of inv, entries in a stable order.
+func configMap(inv *Inventory) (*unstructured.Unstructured, error) {
+	sort.Slice(inv.Entries, func(i, j int) bool { return entryKey(inv.Entries[i]) < entryKey(inv.Entries[j]) })
+	objects, err := json.Marshal(inv.Entries)
+	if err != nil {
+		return nil, err
 	}
 	cm := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "ConfigMap",
@@ -128,10 +189,8 @@ func (s *Store) Save(ctx context.Context, inv *Inventory) error {
 			"pending": fmt.Sprint(inv.Pending), "objects": string(objects),
 		},
 	}}
-	if _, err := s.Cluster.Apply(ctx, object.New(cm, "inventory"), cluster.ApplyOptions{Force: true}); err != nil {
-		return fmt.Errorf("save inventory of %s: %w", inv.App, err)
-	}
-	return nil
+	cm.SetResourceVersion(inv.ResourceVersion)
+	return cm, nil
 }
 
 // Delete removes the app's inventory.

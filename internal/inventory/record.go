@@ -15,7 +15,7 @@ import (
 // desired adds nothing to what is recorded, and then nothing need be saved.
 func Pending(prev *Inventory, cs *changeset.Set) (inv *Inventory, grows bool) {
 	index := prev.Index()
-	out := &Inventory{App: prev.App, Revision: prev.Revision, Pending: true, Entries: append([]Entry(nil), prev.Entries...)}
+	out := &Inventory{App: prev.App, Revision: prev.Revision, Pending: true, Entries: append([]Entry(nil), prev.Entries...), ResourceVersion: prev.ResourceVersion}
 	for _, c := range cs.Changes {
 		if c.Desired == nil {
 			continue
@@ -40,9 +40,10 @@ const hookPending = "pending"
 
 // Final is what the app owns after a successful run of cs at revision:
 // everything desired, plus, when the run did not prune, what it owned
-// before and kept.
-func Final(prev *Inventory, cs *changeset.Set, revision string, pruned bool) *Inventory {
-	out := &Inventory{App: prev.App, Revision: revision}
+// before and kept. It is to replace the record at resourceVersion (prev's,
+// or the pending record's when one was saved).
+func Final(prev *Inventory, cs *changeset.Set, revision string, pruned bool, resourceVersion string) *Inventory {
+	out := &Inventory{App: prev.App, Revision: revision, ResourceVersion: resourceVersion}
 	handled := map[object.ID]bool{}
 	for _, c := range cs.Changes {
 		handled[c.ID] = true

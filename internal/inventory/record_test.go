@@ -9,7 +9,7 @@ import (
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
 
-func configMap(name string, ann map[string]string) *object.Object {
+func cmObject(name string, ann map[string]string) *object.Object {
 	u := &unstructured.Unstructured{}
 	u.SetAPIVersion("v1")
 	u.SetKind("ConfigMap")
@@ -20,7 +20,7 @@ func configMap(name string, ann map[string]string) *object.Object {
 }
 
 func change(name string, a changeset.Action, hook bool) changeset.Change {
-	o := configMap(name, map[string]string{object.AnnotationHash: "hash-" + name})
+	o := cmObject(name, map[string]string{object.AnnotationHash: "hash-" + name})
 	c := changeset.Change{ID: o.ID(), Action: a, Desired: o, Version: "v1", Fields: "f-" + name}
 	if hook {
 		c.Hook = &object.Hook{Install: true}
@@ -79,7 +79,7 @@ func TestFinal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Final(prev, cs, "r2", tt.pruned)
+			got := Final(prev, cs, "r2", tt.pruned, "")
 			if got.Pending || got.Revision != "r2" || !equal(names(got), tt.want) {
 				t.Errorf("Final = %v (pending %v, revision %q), want %v", names(got), got.Pending, got.Revision, tt.want)
 			}

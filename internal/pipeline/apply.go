@@ -77,10 +77,12 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 		return nil, err
 	}
 	store := &inventory.Store{Cluster: c}
+	recordAt := inv.ResourceVersion
 	if pending, grows := inventory.Pending(inv, res.ChangeSet); grows {
 		if err := store.Save(ctx, pending); err != nil {
 			return res, err
 		}
+		recordAt = pending.ResourceVersion
 	}
 	opts := apply.Options{
 		ForceConflicts: app.Sync.ForceConflicts, Concurrency: app.Sync.Concurrency, Done: hooks.Applied,
@@ -96,7 +98,7 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 	if res.ChangeSet, err = apply.Prune(ctx, c, res.ChangeSet, opts); err != nil {
 		return res, fmt.Errorf("app %s: %w", app.Name, err)
 	}
-	final := inventory.Final(inv, res.ChangeSet, res.Revision, app.Sync.Prune)
+	final := inventory.Final(inv, res.ChangeSet, res.Revision, app.Sync.Prune, recordAt)
 	if !inventory.Same(inv, final) {
 		if err := store.Save(ctx, final); err != nil {
 			return res, err

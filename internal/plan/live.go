@@ -8,7 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
 
@@ -22,7 +21,7 @@ type liveView struct {
 	missingKinds map[schema.GroupKind]bool
 }
 
-func readLive(ctx context.Context, c *cluster.Cluster, app string, kinds map[schema.GroupKind]string) (*liveView, error) {
+func readLive(ctx context.Context, c Reader, app string, kinds map[schema.GroupKind]string) (*liveView, error) {
 	v := &liveView{objects: map[object.ID]*metav1.PartialObjectMetadata{}, missingKinds: map[schema.GroupKind]bool{}}
 	selector := object.LabelApp + "=" + app
 	for gk, version := range kinds {
@@ -46,7 +45,7 @@ func readLive(ctx context.Context, c *cluster.Cluster, app string, kinds map[sch
 // objects of another app, or of no app. Where several share a kind and
 // namespace, one unfiltered metadata LIST answers for all of them;
 // otherwise one GET each.
-func unowned(ctx context.Context, c *cluster.Cluster, objs []*object.Object) (map[object.ID]*metav1.PartialObjectMetadata, error) {
+func unowned(ctx context.Context, c Reader, objs []*object.Object) (map[object.ID]*metav1.PartialObjectMetadata, error) {
 	type group struct {
 		gvk schema.GroupVersionKind
 		ns  string
@@ -67,7 +66,7 @@ func unowned(ctx context.Context, c *cluster.Cluster, objs []*object.Object) (ma
 
 const listThreshold = 8
 
-func lookupGroup(ctx context.Context, c *cluster.Cluster, gvk schema.GroupVersionKind, ns string, members []*object.Object, found map[object.ID]*metav1.PartialObjectMetadata) error {
+func lookupGroup(ctx context.Context, c Reader, gvk schema.GroupVersionKind, ns string, members []*object.Object, found map[object.ID]*metav1.PartialObjectMetadata) error {
 	if len(members) >= listThreshold {
 		items, err := c.ListMetadata(ctx, gvk, ns, "")
 		if err != nil {

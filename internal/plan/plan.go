@@ -11,14 +11,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/tugboat-gitops/tugboat/internal/changeset"
-	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/inventory"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
 
 // Target is the app a plan is for, in its destination cluster.
 type Target struct {
-	Cluster   *cluster.Cluster
+	Cluster   Reader
 	App       string
 	Inventory *inventory.Inventory
 }
