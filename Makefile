@@ -8,7 +8,7 @@ COMMIT  ?= $(shell git rev-parse --verify -q HEAD 2>/dev/null)
 LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
            -X $(PKG)/internal/version.Commit=$(COMMIT)
 
-.PHONY: build vet fmt fmt-check clean test test-unit testenv demo up bench
+.PHONY: build vet fmt fmt-check clean generate test test-unit testenv demo up bench
 
 ## build: compile tug into bin/tug
 build:
@@ -25,6 +25,10 @@ fmt:
 ## fmt-check: fail if any Go file is not gofmt-formatted
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+
+## generate: regenerate the API's deepcopy methods and deploy/crds with controller-gen
+generate:
+	$(GO) generate ./api/...
 
 ## clean: remove build output
 clean:

@@ -20,6 +20,12 @@ func TestLoadRepositoryFile(t *testing.T) {
 		{name: "duplicate", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a, path: x}\n- {name: a, path: y}\n", wantErr: `apps[1]: duplicate app name "a"`},
 		{name: "no path", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a}\n", wantErr: "path: required"},
 		{name: "bad renderer", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a, path: x, renderer: jsonnet}\n", wantErr: `renderer "jsonnet"`},
+		{name: "cluster by secret", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- name: web\n  path: apps/web\n  destination: {cluster: {secretRef: {name: prod-kubeconfig}}}\n  sync: {prune: false, timeout: 2m}\n"},
+		{name: "context and cluster", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a, path: x, destination: {context: prod, cluster: {secretRef: {name: s}}}}\n", wantErr: "app a: destination: context and cluster are mutually exclusive"},
+		{name: "secret without name", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a, path: x, destination: {cluster: {secretRef: {key: k}}}}\n", wantErr: "app a: destination.cluster.secretRef.name: required"},
+		{name: "unknown destination field", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a, path: x, destination: {cluster: {secretRef: {name: s, nmespace: n}}}}\n", wantErr: `unknown field "nmespace"`},
+		{name: "values not a mapping", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a, path: x, helm: {values: [1, 2]}}\n", wantErr: "app a: helm.values: want a mapping"},
+		{name: "values a string", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a, path: x, helm: {values: \"replicas: 2\"}}\n", wantErr: "app a: helm.values: want a mapping"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,19 +50,23 @@ func (o *appOptions) targets(g *GlobalOptions, cmd *cobra.Command, args []string
 	if err != nil {
 		return nil, err
 	}
+	// Every destination is checked before the first connection, so that
+	// one app tug cannot reach fails the command before any work.
+	contexts := make([]string, len(apps))
+	for i, a := range apps {
+		if contexts[i], err = a.kubeContext(g, cmd); err != nil {
+			return nil, err
+		}
+	}
 	conns := map[string]*cluster.Cluster{}
 	out := make([]target, 0, len(apps))
-	for _, a := range apps {
-		kubeContext := a.context
-		if cmd.Flag("context").Changed || kubeContext == "" {
-			kubeContext = g.Context
-		}
-		c, ok := conns[kubeContext]
+	for i, a := range apps {
+		c, ok := conns[contexts[i]]
 		if !ok {
-			if c, err = cluster.Connect(g.Kubeconfig, kubeContext); err != nil {
+			if c, err = cluster.Connect(g.Kubeconfig, contexts[i]); err != nil {
 				return nil, err
 			}
-			conns[kubeContext] = c
+			conns[contexts[i]] = c
 		}
 		out = append(out, target{app: a.app, cluster: c, fromFile: a.fromFile})
 	}
@@ -73,6 +77,23 @@ type selectedApp struct {
 	app      pipeline.App
 	context  string
 	fromFile bool
+	// bySecret: the app's destination is a cluster named by a Secret.
+	bySecret bool
+}
+
+// kubeContext is the kubeconfig context the app goes to. tug has no
+// access to the Secret a destination cluster may be named by (that is the
+// controller's job), so such an app needs --context.
+func (a selectedApp) kubeContext(g *GlobalOptions, cmd *cobra.Command) (string, error) {
+	switch {
+	case cmd.Flag("context").Changed:
+		return g.Context, nil
+	case a.bySecret:
+		return "", fmt.Errorf("app %s: destination.cluster: clusters named by Secret are resolved by the controller; to push with tug, give --context", a.app.Name)
+	case a.context != "":
+		return a.context, nil
+	}
+	return g.Context, nil
 }
 
 func (o *appOptions) apps(args []string) ([]selectedApp, error) {
@@ -135,7 +156,11 @@ func (o *appOptions) fileApps() ([]selectedApp, error) {
 	}
 	out := make([]selectedApp, len(specs))
 	for i := range specs {
-		out[i] = selectedApp{app: pipeline.FromSpec(&specs[i], root), context: specs[i].Destination.Context, fromFile: true}
+		dest := specs[i].Destination
+		out[i] = selectedApp{context: dest.Context, bySecret: dest.Cluster != nil, fromFile: true}
+		if out[i].app, err = pipeline.FromSpec(&specs[i], root); err != nil {
+			return nil, err
+		}
 		if out[i].app.Source.Repo != "" {
 			if out[i].app.Source.Credentials, err = o.render.credentials(); err != nil {
 				return nil, err

@@ -7,8 +7,8 @@ import (
 )
 
 // App is one deployable unit: where its manifests come from, how they are
-// rendered, and how they are synced. tugboat.yaml entries, command-line
-// flags and (later) Application resources all become an App.
+// rendered, and how they are synced. tugboat.yaml entries and Application
+// resources (through FromSpec) and command-line flags all become an App.
 type App struct {
 	// Name identifies the app in the cluster: its objects carry it in the
 	// tugboat.dev/app label, and its inventory is named after it.

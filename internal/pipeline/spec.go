@@ -1,8 +1,12 @@
 package pipeline
 
 import (
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
 	"github.com/tugboat-gitops/tugboat/internal/render"
@@ -13,7 +17,9 @@ const DefaultTimeout = 5 * time.Minute
 
 // FromSpec turns an app spec into an App. root is the local checkout that
 // holds the tugboat.yaml: an app without a repo of its own is read from it.
-func FromSpec(spec *v1alpha1.AppSpec, root string) App {
+// It is the one place that reads the API types: the rest of the pipeline
+// takes its own options, so the schema can change without touching it.
+func FromSpec(spec *v1alpha1.AppSpec, root string) (App, error) {
 	app := App{Name: spec.Name}
 	if spec.Repo != "" {
 		app.Source = SourceSpec{Repo: spec.Repo, Ref: spec.Ref, Path: spec.Path}
@@ -26,7 +32,16 @@ func FromSpec(spec *v1alpha1.AppSpec, root string) App {
 			app.Source.Dir = root
 		}
 	}
-	app.Render = render.Request{
+	var err error
+	if app.Render, err = renderFromSpec(spec); err != nil {
+		return App{}, err
+	}
+	app.Sync = syncFromSpec(spec.Sync)
+	return app, nil
+}
+
+func renderFromSpec(spec *v1alpha1.AppSpec) (render.Request, error) {
+	req := render.Request{
 		Kind: render.Kind(spec.Renderer),
 		Post: render.PostOptions{
 			Namespace: spec.Destination.Namespace, Vars: spec.Vars,
@@ -34,17 +49,35 @@ func FromSpec(spec *v1alpha1.AppSpec, root string) App {
 			AllowUndefinedVars: spec.AllowUndefinedVars, Labels: spec.Labels,
 		},
 	}
-	app.Render.Helm.Namespace = spec.Destination.Namespace
+	req.Helm.Namespace = spec.Destination.Namespace
 	if h := spec.Helm; h != nil {
-		app.Render.Helm.ReleaseName, app.Render.Helm.ValuesFiles = h.ReleaseName, h.ValuesFiles
-		app.Render.Helm.Values, app.Render.Helm.SkipCRDs = h.Values, h.SkipCRDs
+		req.Helm.ReleaseName, req.Helm.ValuesFiles = h.ReleaseName, h.ValuesFiles
+		req.Helm.SkipCRDs = h.SkipCRDs
+		values, err := helmValues(h.Values)
+		if err != nil {
+			return render.Request{}, fmt.Errorf("app %s: helm.values: %w", spec.Name, err)
+		}
+		req.Helm.Values = values
 	}
 	if k := spec.Kustomize; k != nil {
-		app.Render.Kustomize.AllowRemoteBases = k.AllowRemoteBases
-		app.Render.Kustomize.EnableHelm = k.EnableHelm
+		req.Kustomize.AllowRemoteBases = k.AllowRemoteBases
+		req.Kustomize.EnableHelm = k.EnableHelm
 	}
-	app.Sync = syncFromSpec(spec.Sync)
-	return app
+	return req, nil
+}
+
+// helmValues decodes inline values as sigs.k8s.io/yaml decoded them when
+// they were a map in the spec (numbers as float64), so a chart sees the
+// same values as before they became JSON.
+func helmValues(v *apiextensionsv1.JSON) (map[string]any, error) {
+	if v == nil || len(v.Raw) == 0 {
+		return nil, nil
+	}
+	var values map[string]any
+	if err := json.Unmarshal(v.Raw, &values); err != nil {
+		return nil, fmt.Errorf("want a mapping of values: %w", err)
+	}
+	return values, nil
 }
 
 func substitution(on *bool) render.Substitution {

@@ -1,0 +1,86 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Condition types of an Application, the ones kstatus reads: Ready when
+// the last apply succeeded (and, with wait, became healthy); Reconciling
+// while a change is being applied; Stalled when retrying cannot help
+// until the spec or the source changes.
+const (
+	ReadyCondition       = "Ready"
+	ReconcilingCondition = "Reconciling"
+	StalledCondition     = "Stalled"
+)
+
+// Application is an app that the controller keeps in sync: the same spec
+// as an entry of tugboat.yaml, as a resource.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:categories=tugboat
+// +kubebuilder:validation:XValidation:rule="has(self.spec.name) || self.metadata.name.matches('^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$')",message="metadata.name: want a DNS label (it names the app) unless spec.name is given"
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Revision",type=string,JSONPath=`.status.lastAppliedRevision`
+// +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type Application struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec AppSpec `json:"spec"`
+	// +optional
+	Status ApplicationStatus `json:"status,omitempty"`
+}
+
+// ApplicationStatus is what the controller last saw and did.
+type ApplicationStatus struct {
+	// ObservedGeneration is the generation the conditions describe.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Conditions are Ready, Reconciling and Stalled.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// LastAppliedRevision is the source revision of the last successful
+	// apply.
+	// +optional
+	LastAppliedRevision string `json:"lastAppliedRevision,omitempty"`
+	// Inventory summarises what the app owns. The record itself lives in
+	// the destination cluster, where push and pull both read it.
+	// +optional
+	Inventory *InventorySummary `json:"inventory,omitempty"`
+}
+
+// InventorySummary counts what an app owns.
+type InventorySummary struct {
+	// Objects is the number of objects the app owns.
+	Objects int32 `json:"objects"`
+	// Pending is true while an apply is between its two inventory records:
+	// the count may include objects that were about to be applied.
+	// +optional
+	Pending bool `json:"pending,omitempty"`
+}
+
+// ApplicationList is a list of Applications.
+//
+// +kubebuilder:object:root=true
+type ApplicationList struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Application `json:"items"`
+}
+
+// App returns a copy of the spec with its name defaulted to the
+// Application's: the app name the pipeline labels and records objects by.
+func (a *Application) App() AppSpec {
+	spec := *a.Spec.DeepCopy()
+	if spec.Name == "" {
+		spec.Name = a.Name
+	}
+	return spec
+}
