@@ -47,3 +47,30 @@ apps:
 		})
 	}
 }
+
+// TestNamedAppNeverFallsBack: status and delete act on an app the apps file
+// does not declare in the current context; but an app the file declares
+// and cannot reach, or a file that does not load, is an error: never a
+// delete in the current context instead.
+func TestNamedAppNeverFallsBack(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"tugboat.yaml": "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- name: far\n  path: far\n  destination: {cluster: {secretRef: {name: far-kubeconfig}}}\n",
+		"broken.yaml":  "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- name: web\n  pth: typo\n",
+	})
+	kubeconfig := filepath.Join(dir, "no-kubeconfig")
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"declared, by Secret", []string{"delete", "--app", "far", "-f", filepath.Join(dir, "tugboat.yaml")}, "clusters named by Secret"},
+		{"file does not load", []string{"delete", "--app", "web", "-f", filepath.Join(dir, "broken.yaml")}, `unknown field "pth"`},
+		{"not declared: current context", []string{"status", "--app", "other", "-f", filepath.Join(dir, "tugboat.yaml")}, "kubeconfig"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkRun(t, append(tt.args, "--kubeconfig", kubeconfig), ExitFailure, tt.wantErr, nil)
+		})
+	}
+}

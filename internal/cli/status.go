@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
 	"github.com/tugboat-gitops/tugboat/internal/health"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 )
@@ -62,18 +65,34 @@ func (s *statusOutput) WriteText(w io.Writer) error {
 	return nil
 }
 
-// named resolves --app or --all. An app not in the apps file (or with no
-// apps file) goes to the current context.
+// named resolves --app or --all. An app the apps file does not declare (or
+// with no apps file) goes to the current context; any other trouble with
+// the file (it does not load, the app's destination cannot be reached) is
+// an error, never a reason to act on the current context instead.
 func (o *appNameOptions) named(g *GlobalOptions, cmd *cobra.Command) ([]target, error) {
 	if o.app == "" && !o.all {
 		return nil, errors.New("give --app NAME or --all")
 	}
 	targets, err := o.targets(g, cmd, nil)
-	if err == nil || o.all {
+	if err == nil || o.all || !o.undeclared() {
 		return targets, err
 	}
 	o.name = o.app
 	o.app = ""
 	o.render.src.Dir = "."
 	return o.targets(g, cmd, []string{"."})
+}
+
+// undeclared reports whether --app is not in the apps file: there is no
+// file, or it loads and names no such app.
+func (o *appNameOptions) undeclared() bool {
+	if _, err := os.Stat(o.file); errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	f, err := v1alpha1.LoadRepositoryFile(o.file)
+	if err != nil {
+		return false
+	}
+	_, err = f.App(o.app)
+	return err != nil
 }
