@@ -42,7 +42,7 @@ const (
 	KeyKnownHosts    = "known_hosts"
 )
 
-// Secrets returns the secret values of c, for Redact.
+// Secrets returns the secret values of c, for RedactError and redact.Text.
 func (c Credentials) Secrets() []string {
 	return []string{c.Password, c.Token, c.SSHPassphrase, string(c.SSHPrivateKey)}
 }

@@ -1,6 +1,7 @@
 // Package source holds what every source of manifests shares: the Artifact
 // a fetch produces, the Source interface, credentials as plain data, and
-// the redaction that keeps those credentials out of errors, logs and output.
+// the errors that say what went wrong, redacted (with package redact) so
+// that those credentials stay out of errors, logs and output.
 // The implementations live in subpackages (git, and later helm and oci).
 package source
 
@@ -36,7 +37,9 @@ type Source interface {
 var (
 	// ErrAuthRequired: the server asks for credentials and none were given.
 	ErrAuthRequired = errors.New("authentication required")
-	// ErrAuthFailed: the server rejected the credentials given.
+	// ErrAuthFailed: the server rejected the credentials given. Chart
+	// repositories (package helmrepo) also report with it a demand for
+	// credentials when none were given.
 	ErrAuthFailed = errors.New("authentication failed")
 	// ErrNotFound: the repository, ref or commit does not exist.
 	ErrNotFound = errors.New("not found")

@@ -3,7 +3,6 @@ package helm
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,7 +11,9 @@ import (
 	"github.com/Masterminds/semver/v3"
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 
+	"github.com/tugboat-gitops/tugboat/internal/chartarchive"
 	"github.com/tugboat-gitops/tugboat/internal/confine"
+	"github.com/tugboat-gitops/tugboat/internal/redact"
 	"github.com/tugboat-gitops/tugboat/internal/render"
 )
 
@@ -26,7 +27,7 @@ type vendorer struct {
 	// are relative to. Both are empty for a chart archive.
 	root, dir string
 	// b is the chart's budget, which its dependencies share.
-	b *budget
+	b *chartarchive.Budget
 }
 
 // vendor adds c's missing dependencies to it. Dependencies already in
@@ -94,7 +95,7 @@ func (v vendorer) load(ctx context.Context, lock *chart.Lock, name string) (*cha
 	case repo == "":
 		err = fmt.Errorf("no repository to fetch it from: it belongs in charts/")
 	default:
-		err = fmt.Errorf("repository %s: want https://, http://, oci:// or file://", redactURL(repo))
+		err = fmt.Errorf("repository %s: want https://, http://, oci:// or file://", redact.URLString(repo))
 	}
 	if err != nil {
 		return nil, err
@@ -171,15 +172,4 @@ func checkIdentity(sc *chart.Chart, locked *chart.Dependency) error {
 
 func isLocal(repo string) bool {
 	return strings.HasPrefix(repo, "file://")
-}
-
-// redactURL drops the userinfo from a repository URL taken from a chart,
-// which may hold credentials, before it is shown.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<invalid URL>"
-	}
-	u.User = nil
-	return u.String()
 }

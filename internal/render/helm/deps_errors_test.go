@@ -10,6 +10,7 @@ import (
 
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 
+	"github.com/tugboat-gitops/tugboat/internal/chartarchive"
 	"github.com/tugboat-gitops/tugboat/internal/confine"
 	"github.com/tugboat-gitops/tugboat/internal/render"
 )
@@ -70,7 +71,7 @@ func TestDependencyErrors(t *testing.T) {
 		{name: "archive bomb", setup: func(t *testing.T, f depFixture, req *render.Request) {
 			serveArchive(t, f, entry{name: "backend/Chart.yaml", data: "apiVersion: v2\nname: backend\nversion: 0.1.0\n"},
 				entry{name: "backend/templates/zeros.yaml", zeros: 8 << 20})
-		}, wantErr: errTooLarge, want: []string{"dependency backend"}},
+		}, wantErr: chartarchive.ErrTooLarge, want: []string{"dependency backend"}},
 		{name: "another version", setup: func(t *testing.T, f depFixture, req *render.Request) {
 			serveArchive(t, f, entry{name: "backend/Chart.yaml", data: "apiVersion: v2\nname: backend\nversion: 0.1.1\n"})
 		}, want: []string{"dependency backend", "got version 0.1.1, the lock pins 0.1.0"}},

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/tugboat-gitops/tugboat/internal/chartarchive"
 	"github.com/tugboat-gitops/tugboat/internal/confine"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/render"
@@ -23,7 +24,7 @@ import (
 
 // DefaultMaxChartBytes caps a chart's unpacked size when the Renderer sets
 // no cap: Helm's own default.
-const DefaultMaxChartBytes = 100 << 20
+const DefaultMaxChartBytes = chartarchive.DefaultMaxTotalBytes
 
 // defaultNamespace is the release namespace when the request names none,
 // as with `helm template` outside any kubeconfig context.

@@ -13,6 +13,8 @@ import (
 	chart "helm.sh/helm/v4/pkg/chart/v2"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/ignore"
+
+	"github.com/tugboat-gitops/tugboat/internal/chartarchive"
 )
 
 var utf8bom = []byte{0xEF, 0xBB, 0xBF}
@@ -50,24 +52,11 @@ func loadChart(ctx context.Context, path string, lim limits, deps vendorer) (*ch
 	return chrt, nil
 }
 
-// loadArchive checks a chart archive, then has Helm load it from the very
-// bytes that were checked.
-func loadArchive(file string, b *budget) (*chart.Chart, error) {
-	data, err := readArchive(file, b)
-	if err != nil {
-		return nil, err
-	}
-	if err := b.checkArchive(filepath.Base(file), bytes.NewReader(data), 1); err != nil {
-		return nil, err
-	}
-	return loader.LoadArchive(bytes.NewReader(data))
-}
-
 // loadDir reads a chart directory as Helm's directory loader does
 // (.helmignore honoured, symlinks followed, files in lexical order) but
 // within the render's limits and refusing symlink loops, then checks the
 // subchart archives in charts/ before Helm unpacks them.
-func loadDir(dir string, b *budget) (*chart.Chart, error) {
+func loadDir(dir string, b *chartarchive.Budget) (*chart.Chart, error) {
 	rules, err := ignoreRules(dir, b)
 	if err != nil {
 		return nil, err
@@ -81,8 +70,8 @@ func loadDir(dir string, b *budget) (*chart.Chart, error) {
 		return nil, err
 	}
 	for _, f := range w.files {
-		if isSubchartArchive(f.Name) {
-			if err := b.checkArchive(f.Name, bytes.NewReader(f.Data), 1); err != nil {
+		if chartarchive.IsSubchartArchive(f.Name) {
+			if err := b.Check(f.Name, bytes.NewReader(f.Data)); err != nil {
 				return nil, err
 			}
 		}
@@ -90,7 +79,7 @@ func loadDir(dir string, b *budget) (*chart.Chart, error) {
 	return loader.LoadFiles(w.files)
 }
 
-func ignoreRules(dir string, b *budget) (*ignore.Rules, error) {
+func ignoreRules(dir string, b *chartarchive.Budget) (*ignore.Rules, error) {
 	file := filepath.Join(dir, ignore.HelmIgnore)
 	info, err := os.Stat(file)
 	if os.IsNotExist(err) {
@@ -101,8 +90,8 @@ func ignoreRules(dir string, b *budget) (*ignore.Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	if info.Size() > b.perFile {
-		return nil, fmt.Errorf("%s: %w: over %d bytes", ignore.HelmIgnore, errTooLarge, b.perFile)
+	if perFile := b.Limits().MaxFileBytes; info.Size() > perFile {
+		return nil, fmt.Errorf("%s: %w: over %d bytes", ignore.HelmIgnore, chartarchive.ErrTooLarge, perFile)
 	}
 	rules, err := ignore.ParseFile(file)
 	if err != nil {
@@ -116,7 +105,7 @@ func ignoreRules(dir string, b *budget) (*ignore.Rules, error) {
 // slash-separated paths relative to the chart, symlinks by their own name.
 type dirWalker struct {
 	rules *ignore.Rules
-	b     *budget
+	b     *chartarchive.Budget
 	files []*archive.BufferedFile
 }
 
@@ -167,10 +156,9 @@ func (w *dirWalker) addFile(path, name string, info os.FileInfo) error {
 	if !info.Mode().IsRegular() {
 		return fmt.Errorf("%s: cannot load an irregular file (mode %s)", name, info.Mode())
 	}
-	if err := w.b.addFile(name, info.Size()); err != nil {
+	if err := w.b.AddFile(name, info.Size()); err != nil {
 		return err
 	}
-	w.b.left -= info.Size()
 	f, err := os.Open(path)
 	if err != nil {
 		return err

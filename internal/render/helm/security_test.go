@@ -16,6 +16,7 @@ import (
 
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 
+	"github.com/tugboat-gitops/tugboat/internal/chartarchive"
 	"github.com/tugboat-gitops/tugboat/internal/confine"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/render"
@@ -181,7 +182,7 @@ func TestDecompressionBomb(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			_, err := tc.r.Render(context.Background(), tc.req)
 			runtime.ReadMemStats(&after)
-			if !errors.Is(err, errTooLarge) {
+			if !errors.Is(err, chartarchive.ErrTooLarge) {
 				t.Fatalf("got %v, want a chart too large error", err)
 			}
 			errContains(t, err, "zeros.yaml")
@@ -217,7 +218,7 @@ func TestArchiveLimits(t *testing.T) {
 		}
 		writeTgz(t, file, entries...)
 		_, err := Renderer{MaxChartBytes: 4 << 20}.Render(context.Background(), render.Request{Helm: render.HelmOptions{ChartDir: file}})
-		if !errors.Is(err, errTooLarge) {
+		if !errors.Is(err, chartarchive.ErrTooLarge) {
 			t.Fatalf("got %v, want a chart too large error", err)
 		}
 		errContains(t, err, "headers.tgz", "more than 4194304 bytes in all")
@@ -225,12 +226,12 @@ func TestArchiveLimits(t *testing.T) {
 	t.Run("file count", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "many.tgz")
 		entries := chartEntries("many")
-		for i := range maxArchiveEntries {
+		for i := range chartarchive.DefaultMaxEntries {
 			entries = append(entries, entry{name: fmt.Sprintf("many/files/%d", i)})
 		}
 		writeTgz(t, file, entries...)
 		_, err := Renderer{}.Render(context.Background(), render.Request{Helm: render.HelmOptions{ChartDir: file}})
-		errContains(t, err, "more than 10000 files")
+		errContains(t, err, "more than 10000 entries")
 	})
 }
 

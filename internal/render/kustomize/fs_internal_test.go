@@ -2,10 +2,8 @@ package kustomize
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -148,28 +146,5 @@ func TestConfinedFSWritesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("repository file gone: %v", err)
-	}
-}
-
-// TestRedact masks URL credentials in error messages and keeps errors.Is.
-func TestRedact(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"fetch http://user:s3cret@127.0.0.1:8080/r.git failed", "fetch http://***@127.0.0.1:8080/r.git failed"},
-		{"'git fetch https://tok3n@github.com/o/r main'", "'git fetch https://***@github.com/o/r main'"},
-		{"a https://u:p@h/x and ssh://git@h:22/y", "a https://***@h/x and ssh://***@h:22/y"},
-		{"https://host/path@v1 stays", "https://host/path@v1 stays"},
-		{"git@github.com:o/r.git stays", "git@github.com:o/r.git stays"},
-	}
-	for _, tt := range tests {
-		err := redact(fmt.Errorf("%s: %w", tt.in, confine.ErrEscape))
-		if got := strings.TrimSuffix(err.Error(), ": "+confine.ErrEscape.Error()); got != tt.want {
-			t.Errorf("redact(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-		if !errors.Is(err, confine.ErrEscape) {
-			t.Errorf("redact(%q) lost errors.Is", tt.in)
-		}
-		if tt.in != tt.want && errors.Unwrap(err) != nil {
-			t.Errorf("redact(%q) unwraps to the original", tt.in)
-		}
 	}
 }

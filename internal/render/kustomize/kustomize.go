@@ -16,6 +16,7 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/internal/confine"
 	"github.com/tugboat-gitops/tugboat/internal/object"
+	"github.com/tugboat-gitops/tugboat/internal/redact"
 	"github.com/tugboat-gitops/tugboat/internal/render"
 )
 
@@ -23,11 +24,12 @@ import (
 type Renderer struct{}
 
 // Render builds the kustomization at req.Root/req.Path. Credentials in
-// URLs are masked in its errors.
+// URLs are removed from its errors.
 func (Renderer) Render(ctx context.Context, req render.Request) ([]*object.Object, error) {
 	objs, err := build(ctx, req)
 	if err != nil {
-		return nil, redact(fmt.Errorf("kustomize %s: %w", req.Path, err))
+		// git and kustomize repeat URLs in their errors, userinfo included.
+		return nil, redact.Error(fmt.Errorf("kustomize %s: %w", req.Path, err))
 	}
 	return objs, nil
 }

@@ -121,3 +121,27 @@ func TestURLLikeContentIsNotRemote(t *testing.T) {
 		t.Errorf("annotation docs = %q, want the patched URL", got)
 	}
 }
+
+// TestErrorsHoldNoCredentials refuses remote files whose URLs carry
+// credentials: the error names the URL without them, and still wraps the
+// meaning of the refusal.
+func TestErrorsHoldNoCredentials(t *testing.T) {
+	const cm = "resources: [cm.yaml]\n"
+	tests := []struct{ name, url, want string }{
+		{"user and password", "https://user:s3cret@127.0.0.1:1/p.yaml", "https://127.0.0.1:1/p.yaml"},
+		{"token", "https://s3cret@example.invalid/p.yaml", "https://example.invalid/p.yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := writeTree(t, map[string]string{
+				"app/kustomization.yaml": cm + "patches:\n- path: " + tt.url + "\n",
+				"app/cm.yaml":            cmYAML("cm"),
+			})
+			_, err := renderDir(root, "app", render.KustomizeOptions{})
+			wantErrContaining(t, err, tt.want)
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error %q holds the credentials", err)
+			}
+		})
+	}
+}

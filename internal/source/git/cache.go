@@ -2,12 +2,16 @@ package git
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	gogit "github.com/go-git/go-git/v5"
+
+	"github.com/tugboat-gitops/tugboat/internal/source/gittransport"
 )
 
 // repoCache is the cache of one repository URL, under the cache root:
@@ -24,8 +28,11 @@ type repoCache struct {
 	dir string
 }
 
-func newRepoCache(root string, ep endpoint) repoCache {
-	return repoCache{dir: filepath.Join(root, "git", ep.key)}
+// newRepoCache names the entry by a hash of the normalized URL, so that
+// spellings of one URL share it and no URL shows in a path.
+func newRepoCache(root string, ep gittransport.Endpoint) repoCache {
+	sum := sha256.Sum256([]byte(ep.Normalized))
+	return repoCache{dir: filepath.Join(root, "git", hex.EncodeToString(sum[:]))}
 }
 
 func (c repoCache) repoDir() string      { return filepath.Join(c.dir, "repo.git") }

@@ -21,7 +21,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/tugboat-gitops/tugboat/internal/redact"
 	"github.com/tugboat-gitops/tugboat/internal/source"
+	"github.com/tugboat-gitops/tugboat/internal/source/gittransport"
 )
 
 // Options configures a git Source.
@@ -48,10 +50,9 @@ type Options struct {
 // Source fetches one ref of one repository. It is safe for concurrent use,
 // and several Sources (in several processes too) may share a cache.
 type Source struct {
-	ep       endpoint
+	ep       gittransport.Endpoint
 	ref      Ref
-	creds    source.Credentials
-	ssh      *sshConfig // nil for HTTP
+	auth     *gittransport.Auth
 	cache    repoCache
 	maxBytes int64
 	secrets  []string
@@ -65,13 +66,13 @@ func New(opts Options) (*Source, error) {
 	s, err := newSource(opts)
 	if err != nil {
 		secrets := append(opts.Credentials.Secrets(), urlPassword(opts.URL))
-		return nil, source.RedactError(fmt.Errorf("git source %s: %w", source.RedactURL(opts.URL), err), secrets...)
+		return nil, source.RedactError(fmt.Errorf("git source %s: %w", redact.Text(opts.URL), err), secrets...)
 	}
 	return s, nil
 }
 
 func newSource(opts Options) (*Source, error) {
-	ep, err := parseEndpoint(opts.URL)
+	ep, err := gittransport.ParseEndpoint(opts.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -83,15 +84,13 @@ func newSource(opts Options) (*Source, error) {
 			return nil, err
 		}
 	}
-	s := &Source{ep: ep, ref: opts.Ref, creds: opts.Credentials, maxBytes: opts.MaxCheckoutBytes,
-		cache: newRepoCache(opts.CacheDir, ep), secrets: append(opts.Credentials.Secrets(), ep.password)}
+	s := &Source{ep: ep, ref: opts.Ref, maxBytes: opts.MaxCheckoutBytes,
+		cache: newRepoCache(opts.CacheDir, ep), secrets: append(opts.Credentials.Secrets(), ep.Secrets()...)}
 	if s.maxBytes == 0 {
 		s.maxBytes = DefaultMaxCheckoutBytes
 	}
-	if ep.ssh {
-		if s.ssh, err = newSSHConfig(opts.Credentials, ep); err != nil {
-			return nil, err
-		}
+	if s.auth, err = gittransport.NewAuth(ep, opts.Credentials); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -121,7 +120,7 @@ func defaultCacheDir() (string, error) {
 func (s *Source) Fetch(ctx context.Context) (*source.Artifact, error) {
 	art, err := s.fetch(ctx)
 	if err != nil {
-		return nil, source.RedactError(fmt.Errorf("fetch %s ref %s: %w", s.ep.url, s.ref, err), s.secrets...)
+		return nil, source.RedactError(fmt.Errorf("fetch %s ref %s: %w", s.ep.URL, s.ref, err), s.secrets...)
 	}
 	return art, nil
 }
@@ -135,7 +134,7 @@ func (s *Source) fetch(ctx context.Context) (*source.Artifact, error) {
 	if t.commit != "" && s.cache.hasCheckout(t.commit) {
 		return s.artifact(t, t.commit), nil
 	}
-	unlock, err := s.cache.lock(ctx, s.ep.url)
+	unlock, err := s.cache.lock(ctx, s.ep.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -154,13 +153,7 @@ func (s *Source) fetch(ctx context.Context) (*source.Artifact, error) {
 }
 
 func (s *Source) newSession() *session {
-	sess := &session{src: s}
-	if s.ssh != nil {
-		sess.auth, sess.check = s.ssh.auth()
-	} else {
-		sess.auth = httpAuth(s.creds, s.ep)
-	}
-	return sess
+	return &session{src: s, auth: s.auth.Session()}
 }
 
 // artifact names the revision: "<branch or tag>@sha1:<commit>", or

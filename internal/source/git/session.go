@@ -1,6 +1,7 @@
 package git
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -10,10 +11,10 @@ import (
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/tugboat-gitops/tugboat/internal/source"
+	"github.com/tugboat-gitops/tugboat/internal/source/gittransport"
 )
 
 // The refspecs of a full fetch. Only branches and tags are fetched, so a
@@ -41,16 +42,15 @@ const maxTagChain = 10
 // session is one Fetch: its auth and, once the cache is locked, the cached
 // repository.
 type session struct {
-	src   *Source
-	auth  transport.AuthMethod
-	check *hostKeyCheck
-	repo  *gogit.Repository
+	src  *Source
+	auth *gittransport.Session
+	repo *gogit.Repository
 }
 
 // remote is the repository's remote, fetching into repo; nil means into
 // memory, for listing only.
 func (s *session) remote(repo *gogit.Repository) *gogit.Remote {
-	cfg := &config.RemoteConfig{Name: "origin", URLs: []string{s.src.ep.url}}
+	cfg := &config.RemoteConfig{Name: "origin", URLs: []string{s.src.ep.URL}}
 	if repo == nil {
 		return gogit.NewRemote(memory.NewStorage(), cfg)
 	}
@@ -60,9 +60,9 @@ func (s *session) remote(repo *gogit.Repository) *gogit.Remote {
 // resolve lists the remote's refs (one ref advertisement, which also checks
 // the credentials) and resolves the Ref against them.
 func (s *session) resolve(ctx context.Context) (target, error) {
-	refs, err := s.remote(nil).ListContext(ctx, &gogit.ListOptions{Auth: s.auth, PeelingOption: gogit.AppendPeeled})
+	refs, err := s.remote(nil).ListContext(ctx, &gogit.ListOptions{Auth: s.auth.Method, PeelingOption: gogit.AppendPeeled})
 	if err != nil {
-		return target{}, classify(err, s.auth != nil, s.check)
+		return target{}, s.auth.Classify(err)
 	}
 	return resolve(s.src.ref, indexRefs(refs))
 }
@@ -70,10 +70,10 @@ func (s *session) resolve(ctx context.Context) (target, error) {
 // fetch fetches specs into the cached repository.
 func (s *session) fetch(ctx context.Context, specs []config.RefSpec, depth int) error {
 	err := s.remote(s.repo).FetchContext(ctx, &gogit.FetchOptions{
-		RefSpecs: specs, Depth: depth, Auth: s.auth, Tags: gogit.NoTags, Force: true,
+		RefSpecs: specs, Depth: depth, Auth: s.auth.Method, Tags: gogit.NoTags, Force: true,
 	})
 	if err != nil && !errors.Is(err, gogit.NoErrAlreadyUpToDate) {
-		return classify(err, s.auth != nil, s.check)
+		return s.auth.Classify(err)
 	}
 	if depth != 0 {
 		return fixShallow(s.repo)
@@ -134,7 +134,7 @@ func (s *session) fetchAll(ctx context.Context, t target) (string, error) {
 	}
 	if commit == "" || !hasCommit(s.repo, commit) {
 		return "", &source.Error{Kind: source.ErrNotFound,
-			Msg: fmt.Sprintf("commit %s not found in any branch or tag", firstNonEmpty(t.commit, t.prefix))}
+			Msg: fmt.Sprintf("commit %s not found in any branch or tag", cmp.Or(t.commit, t.prefix))}
 	}
 	return commit, nil
 }

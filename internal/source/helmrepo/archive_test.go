@@ -12,6 +12,9 @@ import (
 	"time"
 )
 
+// TestUnpackRefusesHostileArchives checks that unpack applies package
+// chartarchive's checks with this package's Limits; the hostile archives
+// themselves are chartarchive's tests.
 func TestUnpackRefusesHostileArchives(t *testing.T) {
 	good := chartEntries(t, "1.0.0")
 	with := func(extra ...entry) []entry { return append(append([]entry(nil), good...), extra...) }
@@ -26,23 +29,21 @@ func TestUnpackRefusesHostileArchives(t *testing.T) {
 		wantErr error
 		wantMsg string
 	}{
-		{name: "parent dir", entries: with(entry{Name: "mychart/../evil", Body: []byte("x")}), wantErr: ErrUnsafeArchive, wantMsg: "leaves the chart directory"},
+		{name: "parent dir", entries: with(entry{Name: "mychart/../evil", Body: []byte("x")}), wantErr: ErrUnsafeArchive, wantMsg: "parent directory references"},
 		{name: "leading parent dir", entries: with(entry{Name: "../evil", Body: []byte("x")}), wantErr: ErrUnsafeArchive},
-		{name: "backslash parent dir", entries: with(entry{Name: `mychart\..\..\evil`, Body: []byte("x")}), wantErr: ErrUnsafeArchive},
 		{name: "absolute path", entries: with(entry{Name: "/etc/evil", Body: []byte("x")}), wantErr: ErrUnsafeArchive, wantMsg: "absolute"},
-		{name: "drive path", entries: with(entry{Name: "C:/evil", Body: []byte("x")}), wantErr: ErrUnsafeArchive, wantMsg: "absolute"},
-		{name: "symlink", entries: with(entry{Name: "mychart/templates/link.yaml", Type: tar.TypeSymlink, Linkname: "/etc/passwd"}), wantErr: ErrUnsafeArchive, wantMsg: "is a link"},
-		{name: "hardlink", entries: with(entry{Name: "mychart/values2.yaml", Type: tar.TypeLink, Linkname: "mychart/values.yaml"}), wantErr: ErrUnsafeArchive, wantMsg: "is a link"},
-		{name: "device", entries: with(entry{Name: "mychart/null", Type: tar.TypeChar}), wantErr: ErrUnsafeArchive, wantMsg: "unsupported type"},
-		{name: "file outside top dir", entries: with(entry{Name: "evil", Body: []byte("x")}), wantErr: ErrUnsafeArchive, wantMsg: "outside the chart directory"},
+		{name: "symlink", entries: with(entry{Name: "mychart/templates/link.yaml", Type: tar.TypeSymlink, Linkname: "/etc/passwd"}), wantErr: ErrUnsafeArchive, wantMsg: "links are not allowed"},
+		{name: "file outside top dir", entries: with(entry{Name: "evil", Body: []byte("x")}), wantErr: ErrUnsafeArchive, wantMsg: "outside the chart's top directory"},
 		{name: "too many entries", entries: with(many...), lim: Limits{MaxEntries: 10}, wantErr: ErrTooLarge, wantMsg: "more than 10 entries"},
+		{name: "one file too large", entries: with(entry{Name: "mychart/big", Size: 2 << 20}), lim: Limits{MaxFileBytes: 1 << 20},
+			wantErr: ErrTooLarge, wantMsg: "over the 1048576-byte limit for one file"},
 		{name: "sum of files too large", entries: with(
 			entry{Name: "mychart/a", Size: 400 << 10}, entry{Name: "mychart/b", Size: 400 << 10}, entry{Name: "mychart/c", Size: 400 << 10},
-		), lim: Limits{MaxUnpackedBytes: 1 << 20}, wantErr: ErrTooLarge, wantMsg: `at "mychart/c"`},
+		), lim: Limits{MaxUnpackedBytes: 1 << 20}, wantErr: ErrTooLarge, wantMsg: "mychart/c: too large: the chart unpacks to more than 1048576 bytes"},
 		{name: "subchart bomb", entries: with(entry{
 			Name: "mychart/charts/sub.tgz",
 			Body: buildArchive(t, []entry{{Name: "sub/Chart.yaml", Body: []byte("name: sub")}, {Name: "sub/big", Size: 2 << 20}}),
-		}), lim: Limits{MaxUnpackedBytes: 1 << 20}, wantErr: ErrTooLarge, wantMsg: "subchart charts/sub.tgz"},
+		}), lim: Limits{MaxUnpackedBytes: 1 << 20}, wantErr: ErrTooLarge, wantMsg: "mychart/charts/sub.tgz:sub/big"},
 		{name: "subchart with symlink", entries: with(entry{
 			Name: "mychart/charts/sub.tgz",
 			Body: buildArchive(t, []entry{{Name: "sub/x", Type: tar.TypeSymlink, Linkname: "/"}}),
@@ -84,7 +85,7 @@ func TestUnpackRefusesBombQuickly(t *testing.T) {
 	err := unpackInto(t, t.TempDir(), bomb, Limits{}.withDefaults())
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
-	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "chart unpacks to more than 104857600 bytes") {
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "209715200 bytes, over the 10485760-byte limit for one file") {
 		t.Fatalf("unpack: got %v, want ErrTooLarge", err)
 	}
 	if elapsed > 5*time.Second {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/tugboat-gitops/tugboat/internal/redact"
 )
 
 // Fetcher fetches charts at exact versions for the helm renderer: the
@@ -47,7 +49,7 @@ func (f *Fetcher) FetchChart(ctx context.Context, repository, name, version stri
 	}
 	// A bare "1.2" selects the highest 1.2.x: only the very version will do.
 	if got, err := semver.NewVersion(ch.Version); err != nil || !got.Equal(want) {
-		return "", fmt.Errorf("fetch chart %s from %s: got version %s, want exactly %s", name, redactString(repository), ch.Version, version)
+		return "", fmt.Errorf("fetch chart %s from %s: got version %s, want exactly %s", name, redact.URLString(repository), ch.Version, version)
 	}
 	return ch.Archive, nil
 }

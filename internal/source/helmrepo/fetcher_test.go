@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tugboat-gitops/tugboat/internal/source"
 )
 
 // TestFetcherFetchesExactVersions fetches as the helm renderer does for a
@@ -78,7 +80,7 @@ func TestFetcherScopesCredentials(t *testing.T) {
 	// Without credentials, the app's repository refuses.
 	f.Auth = nil
 	_, err := f.FetchChart(context.Background(), own.URL, "mychart", "2.0.0")
-	checkErr(t, err, ErrAuthFailed, "")
+	checkErr(t, err, source.ErrAuthFailed, "")
 }
 
 // TestAuthFromEnv reads credentials from values and files, the value

@@ -15,14 +15,22 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/tugboat-gitops/tugboat/internal/chartarchive"
+	"github.com/tugboat-gitops/tugboat/internal/redact"
+	"github.com/tugboat-gitops/tugboat/internal/source"
 )
 
 // Errors a caller can test for with errors.Is. Each is wrapped with the
-// repository (credentials stripped) and the chart it concerns.
+// repository (credentials stripped) and the chart it concerns. A repository
+// that refuses the credentials, or asks for some when none were given,
+// gives an error wrapping source.ErrAuthFailed.
 var (
-	// ErrAuthFailed means the repository refused the credentials, or asked
-	// for some and none were given.
-	ErrAuthFailed = errors.New("authentication failed")
+	// ErrAuthFailed is source.ErrAuthFailed, not a second error value.
+	//
+	// Deprecated: test for source.ErrAuthFailed. This name stays while
+	// callers outside package source use it.
+	ErrAuthFailed = source.ErrAuthFailed
 	// ErrChartNotFound means the repository has no chart of that name.
 	ErrChartNotFound = errors.New("chart not found")
 	// ErrNoMatchingVersion means the chart exists but no version matches.
@@ -31,10 +39,12 @@ var (
 	// repository's index or manifest announced.
 	ErrDigestMismatch = errors.New("chart digest mismatch")
 	// ErrTooLarge means an index, archive or unpacked chart exceeds a cap.
-	ErrTooLarge = errors.New("too large")
+	// It is chartarchive.ErrTooLarge, which the archive checks wrap.
+	ErrTooLarge = chartarchive.ErrTooLarge
 	// ErrUnsafeArchive means an archive entry would leave the chart
 	// directory or is a kind of file a chart never needs (links, devices).
-	ErrUnsafeArchive = errors.New("unsafe chart archive")
+	// It is chartarchive.ErrUnsafe.
+	ErrUnsafeArchive = chartarchive.ErrUnsafe
 )
 
 // Auth holds basic-auth credentials for a repository or registry.
@@ -96,25 +106,7 @@ func (s *Source) Fetch(ctx context.Context) (Chart, error) {
 		return Chart{}, fmt.Errorf("fetch chart %s: invalid repository URL", s.Chart)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return Chart{}, fmt.Errorf("fetch chart %s from %s: scheme must be http, https or oci", s.Chart, redact(u))
+		return Chart{}, fmt.Errorf("fetch chart %s from %s: scheme must be http, https or oci", s.Chart, redact.URL(u))
 	}
 	return s.fetchIndexed(ctx, u)
-}
-
-// redact returns u as a string without its userinfo, the one form of a URL
-// that may appear in an error or a log.
-func redact(u *url.URL) string {
-	c := *u
-	c.User = nil
-	return c.String()
-}
-
-// redactString is redact for a URL held as a string; an unparsable one is
-// reduced to a placeholder rather than risk printing a secret.
-func redactString(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "<invalid URL>"
-	}
-	return redact(u)
 }

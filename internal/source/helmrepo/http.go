@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/tugboat-gitops/tugboat/internal/redact"
+	"github.com/tugboat-gitops/tugboat/internal/source"
 )
 
 // defaultTimeout bounds one request of the default client, body included.
@@ -68,7 +71,7 @@ func splitUserinfo(u *url.URL, auth *Auth) (*url.URL, *Auth) {
 func get(ctx context.Context, client *http.Client, u *url.URL, auth *Auth, header http.Header) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", redact(u), err)
+		return nil, fmt.Errorf("GET %s: %w", redact.URL(u), err)
 	}
 	for k, v := range header {
 		req.Header[k] = v
@@ -84,7 +87,7 @@ func get(ctx context.Context, client *http.Client, u *url.URL, auth *Auth, heade
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("GET %s: %w", redact(u), err)
+		return nil, fmt.Errorf("GET %s: %w", redact.URL(u), err)
 	}
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusNotModified:
@@ -96,9 +99,9 @@ func get(ctx context.Context, client *http.Client, u *url.URL, auth *Auth, heade
 	resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
-		return nil, fmt.Errorf("%w for %s (%s)", ErrAuthFailed, redact(u), resp.Status)
+		return nil, fmt.Errorf("%w for %s (%s)", source.ErrAuthFailed, redact.URL(u), resp.Status)
 	}
-	return nil, fmt.Errorf("GET %s: %s", redact(u), resp.Status)
+	return nil, fmt.Errorf("GET %s: %s", redact.URL(u), resp.Status)
 }
 
 // readCapped reads r whole, refusing more than max bytes.

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/tugboat-gitops/tugboat/internal/redact"
 )
 
 // indexFile is the part of a repository's index.yaml that a fetch reads.
@@ -32,7 +34,7 @@ func (s *Source) fetchIndexed(ctx context.Context, repo *url.URL) (Chart, error)
 	repo, auth := splitUserinfo(repo, s.Auth)
 	ch, err := s.fetchFromIndex(ctx, repo, auth)
 	if err != nil {
-		return Chart{}, fmt.Errorf("fetch chart %s from %s: %w", s.Chart, redact(repo), err)
+		return Chart{}, fmt.Errorf("fetch chart %s from %s: %w", s.Chart, redact.URL(repo), err)
 	}
 	return ch, nil
 }
@@ -135,7 +137,7 @@ func (s *Source) resolveEntry(repo *url.URL, e indexEntry) (wanted, *url.URL, er
 	}
 	ref, err := url.Parse(e.URLs[0])
 	if err != nil {
-		return w, nil, fmt.Errorf("version %s: invalid chart URL %s", e.Version, redactString(e.URLs[0]))
+		return w, nil, fmt.Errorf("version %s: invalid chart URL %s", e.Version, redact.URLString(e.URLs[0]))
 	}
 	// Like Helm, resolve against the repository URL as a directory and keep
 	// the repository's query (some repositories carry a token there).
@@ -147,7 +149,7 @@ func (s *Source) resolveEntry(repo *url.URL, e indexEntry) (wanted, *url.URL, er
 		abs.RawQuery = repo.RawQuery
 	}
 	if abs.Scheme != "http" && abs.Scheme != "https" {
-		return w, nil, fmt.Errorf("version %s: chart URL %s is not http(s)", e.Version, redact(abs))
+		return w, nil, fmt.Errorf("version %s: chart URL %s is not http(s)", e.Version, redact.URL(abs))
 	}
 	return w, abs, nil
 }

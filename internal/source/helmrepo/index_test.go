@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tugboat-gitops/tugboat/internal/source"
 )
 
 func TestFetchFromIndex(t *testing.T) {
@@ -29,9 +31,9 @@ func TestFetchFromIndex(t *testing.T) {
 		{name: "credentials in URL", url: strings.Replace(r.URL, "://", "://robot:s3cret-pa55@", 1), version: "1.0.0", wantVersion: "1.0.0"},
 		{name: "no match", version: ">=3", auth: good, wantErr: ErrNoMatchingVersion, wantMsg: "available: 2.1.0-rc.1, 2.0.0, 1.2.0"},
 		{name: "unknown chart", chart: "otherchart", auth: good, wantErr: ErrChartNotFound},
-		{name: "wrong password", version: "1.0.0", auth: &Auth{Username: r.user, Password: "wrong-pw"}, wantErr: ErrAuthFailed, wantMsg: r.URL + "/index.yaml"},
-		{name: "wrong password in URL", url: strings.Replace(r.URL, "://", "://robot:wrong-pw@", 1), version: "1.0.0", wantErr: ErrAuthFailed},
-		{name: "no credentials", version: "1.0.0", wantErr: ErrAuthFailed, wantMsg: "authentication failed for " + r.URL},
+		{name: "wrong password", version: "1.0.0", auth: &Auth{Username: r.user, Password: "wrong-pw"}, wantErr: source.ErrAuthFailed, wantMsg: r.URL + "/index.yaml"},
+		{name: "wrong password in URL", url: strings.Replace(r.URL, "://", "://robot:wrong-pw@", 1), version: "1.0.0", wantErr: source.ErrAuthFailed},
+		{name: "no credentials", version: "1.0.0", wantErr: source.ErrAuthFailed, wantMsg: "authentication failed for " + r.URL},
 		{name: "digest mismatch", version: "0.9.0", auth: good, wantErr: ErrDigestMismatch},
 		{name: "unsafe archive", version: "0.0.1-evil", auth: good, wantErr: ErrUnsafeArchive},
 		{name: "not a chart", version: "0.0.2-nochart", auth: good, wantMsg: "invalid chart sha256:"},

@@ -17,6 +17,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/tugboat-gitops/tugboat/internal/redact"
+	"github.com/tugboat-gitops/tugboat/internal/source"
 )
 
 // Media types of a chart pushed by `helm push`.
@@ -35,7 +38,7 @@ func (s *Source) fetchOCI(ctx context.Context) (Chart, error) {
 	}
 	ch, err := s.fetchFromRegistry(ctx, ref)
 	if err != nil {
-		return Chart{}, fmt.Errorf("fetch chart from %s: %w", redactRef(ref), registryError(err))
+		return Chart{}, fmt.Errorf("fetch chart from %s: %w", redact.OCIRef("oci://"+ref), registryError(err))
 	}
 	return ch, nil
 }
@@ -135,16 +138,6 @@ func (s *Source) registryAuth() authn.Authenticator {
 	return authn.FromConfig(authn.AuthConfig{Username: s.Auth.Username, Password: s.Auth.Password})
 }
 
-// redactRef names ref in an error, without the userinfo a caller may have
-// put in its host part.
-func redactRef(ref string) string {
-	host, rest, _ := strings.Cut(ref, "/")
-	if i := strings.LastIndex(host, "@"); i >= 0 {
-		host = host[i+1:]
-	}
-	return "oci://" + host + "/" + rest
-}
-
 // nameOptions allows plain HTTP for a registry on loopback only.
 func nameOptions(ref string) []name.Option {
 	host, _, _ := strings.Cut(ref, "/")
@@ -166,7 +159,7 @@ func registryError(err error) error {
 	}
 	switch te.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:
-		return fmt.Errorf("%w (%s)", ErrAuthFailed, http.StatusText(te.StatusCode))
+		return fmt.Errorf("%w (%s)", source.ErrAuthFailed, http.StatusText(te.StatusCode))
 	case http.StatusNotFound:
 		return fmt.Errorf("%w: %w", ErrChartNotFound, err)
 	}

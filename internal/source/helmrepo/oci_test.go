@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tugboat-gitops/tugboat/internal/source"
 	"github.com/tugboat-gitops/tugboat/internal/testenv"
 )
 
@@ -42,8 +43,8 @@ func TestFetchFromRegistry(t *testing.T) {
 		{name: "exact", version: "1.5.0", auth: good, wantVersion: "1.5.0"},
 		{name: "chart appended", url: "oci://" + reg.Host + "/charts", chart: "mychart", auth: good, wantVersion: "2.0.0"},
 		{name: "no match", version: "~3", auth: good, wantErr: ErrNoMatchingVersion, wantMsg: "available: 2.0.0, 1.6.0+build.1"},
-		{name: "no credentials", version: "1.5.0", wantErr: ErrAuthFailed, wantMsg: url},
-		{name: "wrong password", version: "1.5.0", auth: &Auth{Username: reg.Username, Password: "wrong-pw"}, wantErr: ErrAuthFailed, wantMsg: url},
+		{name: "no credentials", version: "1.5.0", wantErr: source.ErrAuthFailed, wantMsg: url},
+		{name: "wrong password", version: "1.5.0", auth: &Auth{Username: reg.Username, Password: "wrong-pw"}, wantErr: source.ErrAuthFailed, wantMsg: url},
 		{name: "unknown chart", url: "oci://" + reg.Host + "/charts/nochart", auth: good, wantErr: ErrChartNotFound},
 	}
 	for _, tt := range tests {
