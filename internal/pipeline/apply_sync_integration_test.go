@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -45,42 +43,42 @@ func TestApplyConflictWithApplier(t *testing.T) {
 	}
 }
 
-// TestApplyFailedStageStops makes a wave fail at apply time (a quota that
-// wave 0 creates, which no dry-run could foresee): the waves after it are
-// never applied, the error names the object, and the pending inventory
-// still records everything.
+// TestApplyFailedStageStops makes a wave fail at apply time: once wave 1 is
+// applied, another tool server-side applies the object of wave 2 first,
+// which no dry-run could foresee. The waves after it are never applied, the
+// error names the object, the change set says how far the run got, and
+// the pending inventory still records everything.
 func TestApplyFailedStageStops(t *testing.T) {
 	ctx, e := newApplyEnv(t)
 	ns := e.namespace(ctx, "apply-stage-fails")
 	wave := func(w string) map[string]string { return map[string]string{object.AnnotationWave: w} }
-	quota := `apiVersion: v1
-kind: ResourceQuota
-metadata:
-  name: no-configmaps
-spec:
-  hard:
-    count/configmaps: "0"
-`
 	names := []string{"first", "second", "third"}
-	files := map[string]string{"0-quota.yaml": quota}
+	files := map[string]string{}
 	for i, name := range names {
 		files[fmt.Sprintf("%d-%s.yaml", i+1, name)] = configMapYAML(name, wave(fmt.Sprint(i+1)), map[string]string{"k": "v"})
 	}
 	app := e.app("stage-fails", manifests(t, files), ns)
-	_, err := e.p.Apply(ctx, app, e.c, Hooks{})
-	if err == nil {
-		t.Fatal("apply succeeded past a quota of no ConfigMaps")
-	}
-	// Which wave meets the quota first depends on how soon the quota
-	// controller counts; every wave after that one must be untouched.
-	failed := slices.IndexFunc(names, func(n string) bool { return strings.Contains(err.Error(), "ConfigMap/"+ns+"/"+n) })
-	if failed < 0 || failed == len(names)-1 {
-		t.Fatalf("error names no ConfigMap before the last wave: %v", err)
-	}
-	for _, name := range names[failed+1:] {
-		if e.configMap(ctx, ns, name) != nil {
-			t.Errorf("%s was applied after wave %d failed", name, failed+1)
+	theirs := fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"second","namespace":%q},"data":{"k":"theirs"}}`, ns)
+	hooks := Hooks{Applied: func(c *changeset.Change) {
+		if c.ID.Name != "first" {
+			return
 		}
+		if _, err := e.cs.CoreV1().ConfigMaps(ns).Patch(ctx, "second", types.ApplyPatchType, []byte(theirs),
+			metav1.PatchOptions{FieldManager: "other-tool"}); err != nil {
+			t.Errorf("the other tool's apply: %v", err)
+		}
+	}}
+	res, err := e.p.Apply(ctx, app, e.c, hooks)
+	errContains(t, err, "wave 2", "ConfigMap/"+ns+"/second")
+	if e.configMap(ctx, ns, "third") != nil {
+		t.Error("third was applied after wave 2 failed")
+	}
+	outcomes := map[string]changeset.Outcome{}
+	for _, c := range res.ChangeSet.Changes {
+		outcomes[c.ID.Name] = c.Outcome
+	}
+	if outcomes["first"] != changeset.Applied || outcomes["second"] != changeset.Failed || outcomes["third"] != "" {
+		t.Errorf("outcomes %v, want first applied, second failed, third not reached", outcomes)
 	}
 	inv := e.inventory(ctx, app.Name)
 	if !inv.Pending || len(inv.Entries) != len(files) {
