@@ -12,7 +12,7 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/render"
-	"github.com/tugboat-gitops/tugboat/internal/source/helmrepo"
+	"github.com/tugboat-gitops/tugboat/internal/source"
 	"github.com/tugboat-gitops/tugboat/internal/testenv"
 )
 
@@ -151,8 +151,8 @@ func TestChartDependencyCredentialsStayHome(t *testing.T) {
 	_, err := p.renderer.Render(context.Background(), "", render.Request{
 		Root: filepath.Dir(dir), Path: "web", Kind: render.KindHelm, Helm: render.HelmOptions{Fetcher: fetcher},
 	})
-	if !errors.Is(err, helmrepo.ErrAuthFailed) {
-		t.Fatalf("got %v, want %v", err, helmrepo.ErrAuthFailed)
+	if !errors.Is(err, source.ErrAuthFailed) {
+		t.Fatalf("got %v, want %v", err, source.ErrAuthFailed)
 	}
 	errContains(t, err, "helm web", "dependency cache")
 	if strings.Contains(err.Error(), reg.Password) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/tugboat-gitops/tugboat/internal/redact"
 	"github.com/tugboat-gitops/tugboat/internal/source"
 	"github.com/tugboat-gitops/tugboat/internal/source/git"
 )
@@ -14,7 +15,7 @@ import (
 func (p *Pipeline) fetchGit(ctx context.Context, src SourceSpec) (*source.Artifact, string, error) {
 	ref, err := git.ParseRef(src.Ref)
 	if err != nil {
-		return nil, "", fmt.Errorf("source %s: %w", source.RedactURL(src.Repo), err)
+		return nil, "", fmt.Errorf("source %s: %w", redact.Text(src.Repo), err)
 	}
 	s, err := git.New(git.Options{URL: src.Repo, Ref: ref, Credentials: src.Credentials, CacheDir: p.CacheDir})
 	if err != nil {

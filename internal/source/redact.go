@@ -6,13 +6,6 @@ import (
 	"github.com/tugboat-gitops/tugboat/internal/redact"
 )
 
-// RedactURL removes the userinfo of every URL in raw; see redact.Text.
-//
-// Deprecated: use redact.Text. It stays while internal/pipeline calls it.
-func RedactURL(raw string) string {
-	return redact.Text(raw)
-}
-
 // Error is an error whose message has been redacted. It keeps the meaning
 // of the error it replaces (Kind, one of this package's Err values or a
 // context error) and nothing else of its chain, so that unwrapping cannot

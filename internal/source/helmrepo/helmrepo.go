@@ -18,7 +18,6 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/internal/chartarchive"
 	"github.com/tugboat-gitops/tugboat/internal/redact"
-	"github.com/tugboat-gitops/tugboat/internal/source"
 )
 
 // Errors a caller can test for with errors.Is. Each is wrapped with the
@@ -26,11 +25,6 @@ import (
 // that refuses the credentials, or asks for some when none were given,
 // gives an error wrapping source.ErrAuthFailed.
 var (
-	// ErrAuthFailed is source.ErrAuthFailed, not a second error value.
-	//
-	// Deprecated: test for source.ErrAuthFailed. This name stays while
-	// callers outside package source use it.
-	ErrAuthFailed = source.ErrAuthFailed
 	// ErrChartNotFound means the repository has no chart of that name.
 	ErrChartNotFound = errors.New("chart not found")
 	// ErrNoMatchingVersion means the chart exists but no version matches.
