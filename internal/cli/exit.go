@@ -55,6 +55,9 @@ func Execute(ctx context.Context, cmd *cobra.Command) int {
 	var exit *ExitError
 	if err != nil && !(errors.As(err, &exit) && exit.Err == nil) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "Error: %v\n", err)
+		for _, h := range hints(err) {
+			fmt.Fprintf(cmd.ErrOrStderr(), "Hint: %s\n", h)
+		}
 	}
 	return ExitCode(err)
 }

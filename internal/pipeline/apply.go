@@ -8,6 +8,7 @@ import (
 	"github.com/tugboat-gitops/tugboat/internal/apply"
 	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/failure"
 	"github.com/tugboat-gitops/tugboat/internal/health"
 	"github.com/tugboat-gitops/tugboat/internal/inventory"
 	"github.com/tugboat-gitops/tugboat/internal/object"
@@ -52,18 +53,19 @@ func (p *Pipeline) plan(ctx context.Context, app App, c *cluster.Cluster, diffs 
 		return nil, nil, nil, fmt.Errorf("app %s: %w", app.Name, err)
 	}
 	if len(rendered.Objects) == 0 && !app.Sync.AllowEmpty {
-		return nil, nil, nil, fmt.Errorf("app %s: renders to no objects; refusing to prune everything it owns (allow empty apps to do that)", app.Name)
+		return nil, nil, nil, failure.New(failure.Validate, "EmptyRender", true,
+			fmt.Errorf("app %s: renders to no objects; refusing to prune everything it owns (allow empty apps to do that)", app.Name))
 	}
 	inv, err := (&inventory.Store{Cluster: c}).Load(ctx, app.Name)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, failure.New(failure.Plan, "InventoryUnreadable", false, err)
 	}
 	cs, err := plan.Make(ctx, plan.Target{Cluster: c, App: app.Name, Inventory: inv}, rendered.Objects, plan.Options{
 		Prune: app.Sync.Prune, Adopt: app.Sync.Adopt, ForceConflicts: app.Sync.ForceConflicts,
 		ForceRecreate: app.Sync.ForceRecreate, Concurrency: app.Sync.Concurrency, Diffs: diffs,
 	})
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("app %s: %w", app.Name, err)
+		return nil, nil, nil, planFailure(fmt.Errorf("app %s: %w", app.Name, err))
 	}
 	return &Result{App: app.Name, Cluster: c.Name, Revision: rendered.Revision, ChangeSet: cs}, inv, rendered.Objects, nil
 }
@@ -80,7 +82,7 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 	recordAt := inv.ResourceVersion
 	if pending, grows := inventory.Pending(inv, res.ChangeSet); grows {
 		if err := store.Save(ctx, pending); err != nil {
-			return res, err
+			return res, applyFailure(failure.Apply, err)
 		}
 		recordAt = pending.ResourceVersion
 	}
@@ -93,15 +95,15 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 		err = cerr
 	}
 	if err != nil {
-		return res, fmt.Errorf("app %s: %w", app.Name, err)
+		return res, applyFailure(failure.Apply, fmt.Errorf("app %s: %w", app.Name, err))
 	}
 	if res.ChangeSet, err = apply.Prune(ctx, c, res.ChangeSet, opts); err != nil {
-		return res, fmt.Errorf("app %s: %w", app.Name, err)
+		return res, applyFailure(failure.Prune, fmt.Errorf("app %s: %w", app.Name, err))
 	}
 	final := inventory.Final(inv, res.ChangeSet, res.Revision, app.Sync.Prune, recordAt)
 	if !inventory.Same(inv, final) {
 		if err := store.Save(ctx, final); err != nil {
-			return res, err
+			return res, applyFailure(failure.Apply, err)
 		}
 	}
 	if !app.Sync.Wait {
@@ -117,7 +119,7 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 	res.Health, err = health.Wait(ctx, c.Dynamic, c.Mapper, ids, health.WaitOptions{Timeout: app.Sync.Timeout, Progress: hooks.Progress})
 	recordHealth(res.ChangeSet, res.Health)
 	if err != nil {
-		return res, fmt.Errorf("app %s: %w", app.Name, err)
+		return res, waitFailure(fmt.Errorf("app %s: %w", app.Name, err))
 	}
 	return res, nil
 }
@@ -157,7 +159,7 @@ func waitHooks(ctx context.Context, c *cluster.Cluster, s object.Step, timeout t
 	}
 	_, err := health.Wait(ctx, c.Dynamic, c.Mapper, ids, health.WaitOptions{Timeout: timeout})
 	if err != nil {
-		return fmt.Errorf("hook: %w", err)
+		return waitFailure(fmt.Errorf("hook: %w", err))
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -9,7 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/tugboat-gitops/tugboat/internal/changeset"
+	"github.com/tugboat-gitops/tugboat/internal/failure"
 	"github.com/tugboat-gitops/tugboat/internal/object"
+	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
 
 // TestApplyConflictWithApplier has another tool server-side apply a field
@@ -31,7 +34,11 @@ func TestApplyConflictWithApplier(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := e.p.Apply(ctx, app, e.c, Hooks{})
-	errContains(t, err, "ConfigMap/"+ns+"/settings", `"other-tool"`, "--force-conflicts")
+	errContains(t, err, "ConfigMap/"+ns+"/settings", `"other-tool"`, "another field manager owns these fields")
+	var conflict *plan.ConflictError
+	if f, ok := failure.Of(err); !errors.As(err, &conflict) || !ok || f.Stage != failure.Validate || f.Retryable() {
+		t.Errorf("err = %v (%v): want a plan.ConflictError, a stalled validate failure", err, f)
+	}
 	if got := e.configMap(ctx, ns, "settings").Data["mode"]; got != "theirs" {
 		t.Errorf("refused apply changed mode to %q", got)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/internal/apply"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/failure"
 	"github.com/tugboat-gitops/tugboat/internal/health"
 	"github.com/tugboat-gitops/tugboat/internal/inventory"
 	"github.com/tugboat-gitops/tugboat/internal/object"
@@ -27,7 +28,7 @@ func (p *Pipeline) Delete(ctx context.Context, app string, c *cluster.Cluster, h
 	}
 	res := &Result{App: app, Cluster: c.Name, Revision: inv.Revision, ChangeSet: cs}
 	if res.ChangeSet, err = apply.Prune(ctx, c, cs, apply.Options{Done: hooks.Applied}); err != nil {
-		return res, fmt.Errorf("app %s: %w", app, err)
+		return res, applyFailure(failure.Prune, fmt.Errorf("app %s: %w", app, err))
 	}
 	return res, store.Delete(ctx, app)
 }

@@ -58,18 +58,18 @@ type Rendered struct {
 func (p *Pipeline) Render(ctx context.Context, src SourceSpec, req render.Request) (*Rendered, error) {
 	art, path, err := p.fetch(ctx, src)
 	if err != nil {
-		return nil, err
+		return nil, fetchFailure(err)
 	}
 	req.Root, req.Path = art.Dir, path
 	if req.Helm.ValuesFiles, err = valuesInRoot(art.Dir, req.Helm.ValuesFiles); err != nil {
-		return nil, err
+		return nil, renderFailure(err)
 	}
 	req.Helm.Fetcher = p.chartFetcher(src.Chart)
 	revision := art.Commit
 	if src.Chart != nil {
 		chart, err := p.fetchChart(ctx, src.Chart)
 		if err != nil {
-			return nil, err
+			return nil, fetchFailure(err)
 		}
 		req.Kind, req.Helm.ChartDir = render.KindHelm, chart.Dir
 		// Values from a local directory have no commit: such a render is
@@ -81,7 +81,7 @@ func (p *Pipeline) Render(ctx context.Context, src SourceSpec, req render.Reques
 	}
 	objs, err := p.renderer.Render(ctx, revision, req)
 	if err != nil {
-		return nil, err
+		return nil, renderFailure(err)
 	}
 	return &Rendered{Revision: art.Revision, Objects: objs}, nil
 }

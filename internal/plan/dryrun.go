@@ -63,9 +63,9 @@ func (p *planner) dryRun(ctx context.Context, c *changeset.Change, exists bool) 
 		c.Action = changeset.Create
 		return p.createDiff(c, object.New(merged, o.Source))
 	}
-	live, err := p.t.Cluster.Get(ctx, o.GroupVersionKind(), o.GetNamespace(), o.GetName())
-	if err != nil || live == nil {
-		return fmt.Errorf("%s: read live object: %v", o, err)
+	live, err := p.liveObject(ctx, o)
+	if err != nil {
+		return err
 	}
 	c.UID = live.GetUID()
 	changed, err := p.compare(c, live, merged)
@@ -114,21 +114,37 @@ func (p *planner) rejected(ctx context.Context, c *changeset.Change, err error) 
 	switch {
 	case immutableChange(err):
 		if !p.opts.ForceRecreate && o.GetAnnotations()[object.AnnotationRecreate] != "true" {
-			return fmt.Errorf("%s: %v (an immutable field changed: re-create the object with --force-recreate or the annotation %s: \"true\")", o, err, object.AnnotationRecreate)
+			return &ImmutableError{Object: o, Err: err}
 		}
-		live, gerr := p.t.Cluster.Get(ctx, o.GroupVersionKind(), o.GetNamespace(), o.GetName())
-		if gerr != nil || live == nil {
-			return fmt.Errorf("%s: read live object: %v", o, gerr)
+		live, err := p.liveObject(ctx, o)
+		if err != nil {
+			return err
 		}
 		c.Action, c.UID, c.Reason = changeset.Recreate, live.GetUID(), "immutable field changed"
 		d, derr := Diff(live, o.Unstructured, c.ID)
 		c.Diff = d
 		return derr
 	case apierrors.IsConflict(err):
-		return fmt.Errorf("%s: %v (another field manager owns these fields: take them with --force-conflicts)", o, err)
+		return &ConflictError{Object: o, Err: err}
 	default:
 		return fmt.Errorf("%s: %w", o, err)
 	}
+}
+
+// errGone explains a live object that a dry-run saw and a read then did
+// not find: it was deleted in between.
+var errGone = errors.New("not found: deleted while planning")
+
+// liveObject reads o as the cluster has it; it must exist.
+func (p *planner) liveObject(ctx context.Context, o *object.Object) (*unstructured.Unstructured, error) {
+	live, err := p.t.Cluster.Get(ctx, o.GroupVersionKind(), o.GetNamespace(), o.GetName())
+	if err == nil && live == nil {
+		err = errGone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: read live object: %w", o, err)
+	}
+	return live, nil
 }
 
 // standInNamespace hosts the validation of objects whose namespace the set

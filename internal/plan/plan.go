@@ -3,7 +3,6 @@ package plan
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -146,7 +145,7 @@ func (p *planner) checkOwnership(objs []*object.Object, found map[object.ID]*met
 			continue
 		}
 		if owner := m.Labels[object.LabelApp]; owner != "" && owner != p.t.App {
-			errs = append(errs, fmt.Errorf("%s is owned by app %q; not touched (use --adopt to take it over)", o, owner))
+			errs = append(errs, &OwnedError{Object: o, Owner: owner})
 		}
 	}
 	return errors.Join(errs...)
