@@ -58,7 +58,7 @@ func runApply(g *GlobalOptions, o *appOptions, s *syncFlags, cmd *cobra.Command,
 	if err != nil {
 		return err
 	}
-	results, err := runEach(targets, func(p *pipeline.Pipeline, t target) (*pipeline.Result, error) {
+	results, err := runEach(g, targets, func(p *pipeline.Pipeline, t target) (*pipeline.Result, error) {
 		s.apply(&t.app, t.fromFile)
 		hooks, done := g.applyHooks()
 		defer done()

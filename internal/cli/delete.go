@@ -20,7 +20,7 @@ annotated tugboat.dev/prune: disabled; then delete the inventory.`,
 			if err != nil {
 				return err
 			}
-			results, err := runEach(targets, func(p *pipeline.Pipeline, t target) (*pipeline.Result, error) {
+			results, err := runEach(g, targets, func(p *pipeline.Pipeline, t target) (*pipeline.Result, error) {
 				hooks, done := g.applyHooks()
 				defer done()
 				return p.Delete(cmd.Context(), t.app.Name, t.cluster, hooks)

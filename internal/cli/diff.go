@@ -62,7 +62,7 @@ func runDiff(g *GlobalOptions, o *appOptions, s *syncFlags, cmd *cobra.Command, 
 	if err != nil {
 		return err
 	}
-	p := pipeline.New(pipeline.Options{})
+	p := g.pipeline()
 	out := &diffOutput{color: UseColor(g.Streams.Out)}
 	var errs []error
 	changes := false

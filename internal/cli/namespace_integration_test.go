@@ -32,8 +32,9 @@ func TestDefaultNamespace(t *testing.T) {
 	}{
 		{name: "diff, no namespace in context", args: []string{"diff", dir, "--name", "gb"}, wantCode: ExitChanges,
 			wantOut: []string{"ConfigMap/default/guestbook", "Service/default/guestbook"}, kubeconfig: env.Kubeconfig},
-		{name: "apply, no namespace in context", args: []string{"apply", dir, "--name", "gb"}, wantCode: ExitOK,
-			wantOut: []string{"ConfigMap/default/guestbook created"}, kubeconfig: env.Kubeconfig},
+		{name: "apply, no namespace in context", args: []string{"apply", dir, "--name", "gb", "--log-level", "info"}, wantCode: ExitOK,
+			wantOut: []string{"ConfigMap/default/guestbook created"}, kubeconfig: env.Kubeconfig,
+			wantErr: "msg=changed app=gb object=ConfigMap/default/guestbook action=create outcome=applied"},
 		{name: "context namespace", args: []string{"apply", dir, "--name", "gb2"}, wantCode: ExitOK,
 			wantOut: []string{"ConfigMap/kube-public/guestbook created"}, kubeconfig: team},
 		{name: "-n wins", args: []string{"diff", dir, "--name", "gb", "-n", "default"}, wantCode: ExitOK, kubeconfig: team},

@@ -80,7 +80,7 @@ namespaced. Credentials come from files (--password-file, --token-file,
 					return err
 				}
 			}
-			p := pipeline.New(pipeline.Options{})
+			p := g.pipeline()
 			out, err := p.Render(cmd.Context(), o.src, req)
 			if err != nil {
 				return err

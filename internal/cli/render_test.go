@@ -24,6 +24,7 @@ func TestRenderCommand(t *testing.T) {
 		{name: "json list", args: []string{"render", dir, "--var", "TAG=v1", "-o", "json"}, wantOut: []string{`"kind": "List"`, `"tag": "v1"`}},
 		{name: "label", args: []string{"render", dir, "--var", "TAG=v1", "--label", "team=a"}, wantOut: []string{"team: a"}},
 		{name: "no vars, no substitution", args: []string{"render", dir}, wantOut: []string{"tag: ${TAG}"}},
+		{name: "debug logs", args: []string{"render", dir, "--log-level", "debug"}, wantErr: "msg=rendered path=. objects=1"},
 		{name: "undefined variable", args: []string{"render", dir, "--substitute"}, wantErr: "undefined variable TAG", wantCode: ExitFailure},
 		{name: "undefined with other vars", args: []string{"render", dir, "--var", "X=1"}, wantErr: "undefined variable TAG", wantCode: ExitFailure},
 		{name: "bad kind", args: []string{"render", dir, "--kind", "jsonnet"}, wantErr: `--kind "jsonnet"`, wantCode: ExitFailure},

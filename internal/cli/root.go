@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 )
 
 // IOStreams are where a command reads and writes, so tests can capture them.
@@ -42,6 +43,11 @@ func (o *GlobalOptions) Logger() *slog.Logger {
 	return NewLogger(o.Streams.ErrOut, o.LogLevel, o.LogFormat)
 }
 
+// pipeline is the engine, logging through Logger.
+func (o *GlobalOptions) pipeline() *pipeline.Pipeline {
+	return pipeline.New(pipeline.Options{Logger: o.Logger()})
+}
+
 // Print writes a command's result to the output stream in the chosen format.
 func (o *GlobalOptions) Print(v TextWriter) error {
 	return Print(o.Streams.Out, o.Output, v)
@@ -50,8 +56,10 @@ func (o *GlobalOptions) Print(v TextWriter) error {
 // NewRootCommand builds the tug command tree around streams.
 func NewRootCommand(streams IOStreams) *cobra.Command {
 	opts := &GlobalOptions{
-		Output:    OutputText,
-		LogLevel:  slog.LevelInfo,
+		Output: OutputText,
+		// Quiet unless asked: results go to stdout, and info would
+		// repeat every change there on stderr.
+		LogLevel:  slog.LevelWarn,
 		LogFormat: LogFormatText,
 		Streams:   streams,
 	}
@@ -100,7 +108,7 @@ func addGlobalFlags(cmd *cobra.Command, opts *GlobalOptions) {
 	flags.StringVar(&opts.Context, "context", "", "kubeconfig context to use (default the current context)")
 	output := newEnumFlag(&opts.Output, OutputText, OutputJSON, OutputYAML)
 	flags.VarP(output, "output", "o", "output format: "+output.choices())
-	flags.Var(logLevelFlag{&opts.LogLevel}, "log-level", "minimum level of log messages: "+strings.Join(logLevelNames(), "|"))
+	flags.Var(logLevelFlag{&opts.LogLevel}, "log-level", "minimum level of log messages on stderr: "+strings.Join(logLevelNames(), "|")+" (info: each change; debug: fetches, renders and plan decisions)")
 	logFormat := newEnumFlag(&opts.LogFormat, LogFormatText, LogFormatJSON)
 	flags.Var(logFormat, "log-format", "format of log messages on stderr: "+logFormat.choices())
 

@@ -38,7 +38,7 @@ func newStatusCommand(g *GlobalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			results, err := runEach(targets, func(p *pipeline.Pipeline, t target) (*pipeline.Result, error) {
+			results, err := runEach(g, targets, func(p *pipeline.Pipeline, t target) (*pipeline.Result, error) {
 				return p.Status(cmd.Context(), t.app.Name, t.cluster)
 			})
 			if perr := g.Print(&statusOutput{Results: results}); perr != nil {

@@ -9,8 +9,8 @@ import (
 // runEach runs fn for every target, keeping on after a failure so that
 // one broken app does not hide the others, and returns the results and
 // every error.
-func runEach(targets []target, fn func(p *pipeline.Pipeline, t target) (*pipeline.Result, error)) ([]*pipeline.Result, error) {
-	p := pipeline.New(pipeline.Options{})
+func runEach(g *GlobalOptions, targets []target, fn func(p *pipeline.Pipeline, t target) (*pipeline.Result, error)) ([]*pipeline.Result, error) {
+	p := g.pipeline()
 	var results []*pipeline.Result
 	var errs []error
 	for _, t := range targets {

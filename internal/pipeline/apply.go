@@ -67,6 +67,7 @@ func (p *Pipeline) plan(ctx context.Context, app App, c *cluster.Cluster, diffs 
 	if err != nil {
 		return nil, nil, nil, planFailure(fmt.Errorf("app %s: %w", app.Name, err))
 	}
+	p.logPlan(ctx, app.Name, cs)
 	return &Result{App: app.Name, Cluster: c.Name, Revision: rendered.Revision, ChangeSet: cs}, inv, rendered.Objects, nil
 }
 
@@ -74,10 +75,12 @@ func (p *Pipeline) plan(ctx context.Context, app App, c *cluster.Cluster, diffs 
 // applies in stages, prunes, records the final inventory, and waits for
 // health if asked.
 func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks Hooks) (*Result, error) {
+	start := time.Now()
 	res, inv, desired, err := p.plan(ctx, app, c, false)
 	if err != nil {
 		return nil, err
 	}
+	hooks.Applied = p.logged(ctx, app.Name, hooks.Applied)
 	store := &inventory.Store{Cluster: c}
 	recordAt := inv.ResourceVersion
 	if pending, grows := inventory.Pending(inv, res.ChangeSet); grows {
@@ -106,6 +109,7 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 			return res, applyFailure(failure.Apply, err)
 		}
 	}
+	p.log.InfoContext(ctx, "applied", "app", app.Name, "revision", res.Revision, "changes", res.ChangeSet.Summary(), "took", since(start))
 	if !app.Sync.Wait {
 		return res, nil
 	}
@@ -121,6 +125,7 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 	if err != nil {
 		return res, waitFailure(fmt.Errorf("app %s: %w", app.Name, err))
 	}
+	p.log.InfoContext(ctx, "healthy", "app", app.Name, "objects", len(ids), "took", since(start))
 	return res, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -48,5 +49,13 @@ func TestFailureTypes(t *testing.T) {
 				t.Errorf("failure %v, want %s/%s stalled=%v", f, tt.wantStage, tt.wantReason, tt.wantStalled)
 			}
 		})
+	}
+}
+
+func TestDescribeHidesCredentials(t *testing.T) {
+	got := describe(SourceSpec{Repo: "https://user:s3cret@git.example.com/envs.git", Ref: "main", Path: "apps/web",
+		Chart: &ChartSpec{Repo: "https://u:p4ss@charts.example.com", Name: "web", Version: "1.0.0"}})
+	if strings.Contains(got, "s3cret") || strings.Contains(got, "p4ss") || !strings.Contains(got, "git.example.com/envs.git@main/apps/web") {
+		t.Errorf("describe = %q", got)
 	}
 }

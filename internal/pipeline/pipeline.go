@@ -5,6 +5,7 @@ package pipeline
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -20,6 +21,7 @@ type Pipeline struct {
 	// CacheDir holds git mirrors and downloaded charts.
 	CacheDir string
 	renderer *render.Engine
+	log      *slog.Logger
 }
 
 // Options configure New.
@@ -28,6 +30,10 @@ type Options struct {
 	CacheDir string
 	// RenderCacheSize is how many renders to keep in memory (default 256).
 	RenderCacheSize int
+	// Logger receives what the pipeline does: fetches, renders and plan
+	// decisions at debug, changes at info. No credential or object
+	// content is ever logged. Nil logs nothing.
+	Logger *slog.Logger
 }
 
 // New returns a pipeline with every renderer wired in.
@@ -35,8 +41,12 @@ func New(opts Options) *Pipeline {
 	if opts.RenderCacheSize <= 0 {
 		opts.RenderCacheSize = 256
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Pipeline{
 		CacheDir: cacheDir(opts.CacheDir),
+		log:      opts.Logger,
 		renderer: &render.Engine{
 			Renderers: map[render.Kind]render.Renderer{
 				render.KindPlain:     plain.Renderer{},

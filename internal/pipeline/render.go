@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/confine"
@@ -56,10 +57,12 @@ type Rendered struct {
 // Render fetches src and renders req from it. req.Root and req.Path are
 // set from src. Nothing is returned unless the whole render succeeded.
 func (p *Pipeline) Render(ctx context.Context, src SourceSpec, req render.Request) (*Rendered, error) {
+	start := time.Now()
 	art, path, err := p.fetch(ctx, src)
 	if err != nil {
 		return nil, fetchFailure(err)
 	}
+	p.log.DebugContext(ctx, "fetched", "source", describe(src), "revision", art.Revision, "took", since(start))
 	req.Root, req.Path = art.Dir, path
 	if req.Helm.ValuesFiles, err = valuesInRoot(art.Dir, req.Helm.ValuesFiles); err != nil {
 		return nil, renderFailure(err)
@@ -79,10 +82,12 @@ func (p *Pipeline) Render(ctx context.Context, src SourceSpec, req render.Reques
 		}
 		art.Revision = joinRevision(chart.Name+"@"+chart.Version, art.Revision)
 	}
+	start = time.Now()
 	objs, err := p.renderer.Render(ctx, revision, req)
 	if err != nil {
 		return nil, renderFailure(err)
 	}
+	p.log.DebugContext(ctx, "rendered", "path", req.Path, "objects", len(objs), "took", since(start))
 	return &Rendered{Revision: art.Revision, Objects: objs}, nil
 }
 
