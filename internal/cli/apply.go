@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tugboat-gitops/tugboat/internal/changeset"
-	"github.com/tugboat-gitops/tugboat/internal/health"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 )
 
@@ -78,7 +77,7 @@ func (g *GlobalOptions) applyHooks() (hooks pipeline.Hooks, done func()) {
 		return pipeline.Hooks{}, func() {}
 	}
 	w := g.Streams.Out
-	printer := health.NewPrinter(w, IsTerminal(w))
+	printer := NewPrinter(w, IsTerminal(w))
 	var mu sync.Mutex
 	return pipeline.Hooks{
 		Applied: func(c *changeset.Change) {

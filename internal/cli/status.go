@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
-	"github.com/tugboat-gitops/tugboat/internal/health"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 )
 
@@ -58,7 +57,7 @@ type statusOutput struct {
 func (s *statusOutput) WriteText(w io.Writer) error {
 	for _, r := range s.Results {
 		fmt.Fprintf(w, "app %s on %s at %s\n", r.App, r.Cluster, r.Revision)
-		if err := health.WriteTable(w, r.Health); err != nil {
+		if err := WriteTable(w, r.Health); err != nil {
 			return err
 		}
 	}

@@ -75,6 +75,10 @@ func ownPods(namespace string, selector labels.Selector, pods []*unstructured.Un
 	return own
 }
 
+// Detail renders the result's "reason: message", leaving out an empty
+// part.
+func (r Result) Detail() string { return reasonMessage(r.Reason, r.Message) }
+
 // reasonMessage renders "reason: message", leaving out an empty part.
 func reasonMessage(reason, message string) string {
 	switch {

@@ -11,6 +11,13 @@ import (
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
 
+// The objects the wait tests wait on.
+var (
+	webID = object.ID{Group: "apps", Kind: "Deployment", Namespace: "default", Name: "web"}
+	dbID  = object.ID{Group: "apps", Kind: "StatefulSet", Namespace: "default", Name: "db"}
+	cmID  = object.ID{Kind: "ConfigMap", Namespace: "default", Name: "settings"}
+)
+
 func TestWaitErrorMessage(t *testing.T) {
 	stuck := Result{ID: webID, Status: InProgress, Message: "0/1 replicas available; pod web-1: Unschedulable: 0/1 nodes are available"}
 	missing := Result{ID: cmID, Status: NotFound}

@@ -1,4 +1,4 @@
-package health
+package cli
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/tugboat-gitops/tugboat/internal/health"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
 
@@ -28,7 +29,7 @@ type Printer struct {
 	Width int
 	// last holds, in plain mode, the waiting objects of the previous poll,
 	// printed when their lines changed.
-	last  []Result
+	last  []health.Result
 	drawn bool
 }
 
@@ -39,7 +40,7 @@ func NewPrinter(w io.Writer, tty bool) *Printer {
 
 // Progress prints one poll's outcome; pass it as WaitOptions.Progress.
 // Write errors are ignored: progress is not worth failing a deploy for.
-func (p *Printer) Progress(ready, total int, waiting []Result) {
+func (p *Printer) Progress(ready, total int, waiting []health.Result) {
 	if p.tty {
 		p.live(ready, total, waiting)
 		return
@@ -55,7 +56,7 @@ func (p *Printer) Done() {
 	}
 }
 
-func (p *Printer) live(ready, total int, waiting []Result) {
+func (p *Printer) live(ready, total int, waiting []health.Result) {
 	line := fmt.Sprintf("ready %d/%d", ready, total)
 	if len(waiting) > 0 {
 		names := make([]string, 0, liveMax+1)
@@ -79,28 +80,32 @@ func (p *Printer) live(ready, total int, waiting []Result) {
 
 // shortName renders "deployment/web (2/3 replicas available)", as kubectl
 // names objects.
-func shortName(r Result) string {
+func shortName(r health.Result) string {
 	s := strings.ToLower(r.ID.Kind) + "/" + r.ID.Name
-	detail := reasonMessage(r.Reason, r.Message)
+	detail := r.Detail()
 	if detail == "" {
 		detail = string(r.Status)
 	}
 	return s + " (" + oneLine(detail) + ")"
 }
 
-func (p *Printer) plain(ready, total int, waiting []Result) {
+func (p *Printer) plain(ready, total int, waiting []health.Result) {
 	if p.last == nil {
-		fmt.Fprintf(p.w, "waiting for %s, %d ready\n", plural(total, "object"), ready)
+		noun := "objects"
+		if total == 1 {
+			noun = "object"
+		}
+		fmt.Fprintf(p.w, "waiting for %d %s, %d ready\n", total, noun, ready)
 	}
-	now := make(map[object.ID]Result, len(waiting))
+	now := make(map[object.ID]health.Result, len(waiting))
 	for _, r := range waiting {
 		now[r.ID] = r
 	}
-	before := make(map[object.ID]Result, len(p.last))
+	before := make(map[object.ID]health.Result, len(p.last))
 	for _, r := range p.last {
 		before[r.ID] = r
 		if _, still := now[r.ID]; !still {
-			fmt.Fprintf(p.w, "%s: %s\n", r.ID, Current)
+			fmt.Fprintf(p.w, "%s: %s\n", r.ID, health.Current)
 		}
 	}
 	for _, r := range waiting {
@@ -108,12 +113,12 @@ func (p *Printer) plain(ready, total int, waiting []Result) {
 			fmt.Fprintln(p.w, oneLine(r.String()))
 		}
 	}
-	p.last = append(make([]Result, 0, len(waiting)), waiting...)
+	p.last = append(make([]health.Result, 0, len(waiting)), waiting...)
 }
 
 // WriteTable writes results as a table with the columns KIND, NAMESPACE,
 // NAME, STATUS, REASON and MESSAGE, for `tug status`.
-func WriteTable(w io.Writer, results []Result) error {
+func WriteTable(w io.Writer, results []health.Result) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tNAMESPACE\tNAME\tSTATUS\tREASON\tMESSAGE")
 	for _, r := range results {

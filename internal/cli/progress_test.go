@@ -1,10 +1,11 @@
-package health
+package cli
 
 import (
 	"bytes"
 	"strings"
 	"testing"
 
+	"github.com/tugboat-gitops/tugboat/internal/health"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
 
@@ -15,24 +16,24 @@ var (
 )
 
 func TestPrinterLive(t *testing.T) {
-	web := Result{ID: webID, Status: InProgress, Message: "2/3 replicas available"}
-	db := Result{ID: dbID, Status: InProgress, Message: "0/1 replicas ready"}
-	cm := Result{ID: cmID, Status: NotFound}
-	failed := Result{ID: webID, Status: Failed, Reason: "ProgressDeadlineExceeded", Message: "0/1 replicas available"}
+	web := health.Result{ID: webID, Status: health.InProgress, Message: "2/3 replicas available"}
+	db := health.Result{ID: dbID, Status: health.InProgress, Message: "0/1 replicas ready"}
+	cm := health.Result{ID: cmID, Status: health.NotFound}
+	failed := health.Result{ID: webID, Status: health.Failed, Reason: "ProgressDeadlineExceeded", Message: "0/1 replicas available"}
 	tests := []struct {
 		name         string
 		width        int
 		ready, total int
-		waiting      []Result
+		waiting      []health.Result
 		want         string
 	}{
-		{"one", 0, 41, 42, []Result{web}, "ready 41/42, waiting on: deployment/web (2/3 replicas available)"},
-		{"more than shown", 0, 47, 50, []Result{web, db, cm}, "ready 47/50, waiting on: " +
+		{"one", 0, 41, 42, []health.Result{web}, "ready 41/42, waiting on: deployment/web (2/3 replicas available)"},
+		{"more than shown", 0, 47, 50, []health.Result{web, db, cm}, "ready 47/50, waiting on: " +
 			"deployment/web (2/3 replicas available), statefulset/db (0/1 replicas ready), 1 more"},
-		{"reason", 0, 0, 1, []Result{failed},
+		{"reason", 0, 0, 1, []health.Result{failed},
 			"ready 0/1, waiting on: deployment/web (ProgressDeadlineExceeded: 0/1 replicas available)"},
-		{"no message", 0, 0, 1, []Result{cm}, "ready 0/1, waiting on: configmap/settings (NotFound)"},
-		{"truncated", 30, 41, 42, []Result{web}, "ready 41/42, waiting on: de..."},
+		{"no message", 0, 0, 1, []health.Result{cm}, "ready 0/1, waiting on: configmap/settings (NotFound)"},
+		{"truncated", 30, 41, 42, []health.Result{web}, "ready 41/42, waiting on: de..."},
 		{"all ready", 0, 50, 50, nil, "ready 50/50"},
 	}
 	for _, tt := range tests {
@@ -51,7 +52,7 @@ func TestPrinterLive(t *testing.T) {
 func TestPrinterLiveRewritesAndEnds(t *testing.T) {
 	var buf bytes.Buffer
 	p := NewPrinter(&buf, true)
-	p.Progress(0, 1, []Result{{ID: cmID, Status: NotFound}})
+	p.Progress(0, 1, []health.Result{{ID: cmID, Status: health.NotFound}})
 	p.Progress(1, 1, nil)
 	p.Done()
 	p.Done() // a second Done adds nothing
@@ -64,22 +65,22 @@ func TestPrinterLiveRewritesAndEnds(t *testing.T) {
 // TestPrinterPlain feeds polls one after the other and checks the lines
 // each adds: only changes are printed.
 func TestPrinterPlain(t *testing.T) {
-	web1 := Result{ID: webID, Status: InProgress, Message: "1/3 replicas available"}
-	web2 := Result{ID: webID, Status: InProgress, Message: "2/3 replicas available"}
-	db := Result{ID: dbID, Status: InProgress, Message: "0/1 replicas ready"}
+	web1 := health.Result{ID: webID, Status: health.InProgress, Message: "1/3 replicas available"}
+	web2 := health.Result{ID: webID, Status: health.InProgress, Message: "2/3 replicas available"}
+	db := health.Result{ID: dbID, Status: health.InProgress, Message: "0/1 replicas ready"}
 	polls := []struct {
 		ready, total int
-		waiting      []Result
+		waiting      []health.Result
 		want         []string
 	}{
-		{1, 3, []Result{web1, db}, []string{
+		{1, 3, []health.Result{web1, db}, []string{
 			"waiting for 3 objects, 1 ready",
 			"Deployment.apps/default/web: InProgress: 1/3 replicas available",
 			"StatefulSet.apps/default/db: InProgress: 0/1 replicas ready",
 		}},
-		{1, 3, []Result{web1, db}, nil},
-		{1, 3, []Result{web2, db}, []string{"Deployment.apps/default/web: InProgress: 2/3 replicas available"}},
-		{2, 3, []Result{web2}, []string{"StatefulSet.apps/default/db: Current"}},
+		{1, 3, []health.Result{web1, db}, nil},
+		{1, 3, []health.Result{web2, db}, []string{"Deployment.apps/default/web: InProgress: 2/3 replicas available"}},
+		{2, 3, []health.Result{web2}, []string{"StatefulSet.apps/default/db: Current"}},
 		{3, 3, nil, []string{"Deployment.apps/default/web: Current"}},
 	}
 	var buf bytes.Buffer
@@ -101,7 +102,7 @@ func TestPrinterPlain(t *testing.T) {
 func TestPrinterPlainFoldsLines(t *testing.T) {
 	var buf bytes.Buffer
 	p := NewPrinter(&buf, false)
-	p.Progress(0, 1, []Result{{ID: webID, Status: InProgress, Message: "0/1 replicas available; pod web-1: Unschedulable: a\n  b"}})
+	p.Progress(0, 1, []health.Result{{ID: webID, Status: health.InProgress, Message: "0/1 replicas available; pod web-1: Unschedulable: a\n  b"}})
 	want := "waiting for 1 object, 0 ready\n" +
 		"Deployment.apps/default/web: InProgress: 0/1 replicas available; pod web-1: Unschedulable: a b\n"
 	if buf.String() != want {
@@ -110,10 +111,10 @@ func TestPrinterPlainFoldsLines(t *testing.T) {
 }
 
 func TestWriteTable(t *testing.T) {
-	results := []Result{
-		{ID: webID, Status: Failed, Reason: "ProgressDeadlineExceeded", Message: "0/1 replicas available"},
-		{ID: cmID, Status: Current, Message: "Resource is always ready"},
-		{ID: object.ID{Kind: "Namespace", Name: "shop"}, Status: Current, Message: "multi\nline\tmessage"},
+	results := []health.Result{
+		{ID: webID, Status: health.Failed, Reason: "ProgressDeadlineExceeded", Message: "0/1 replicas available"},
+		{ID: cmID, Status: health.Current, Message: "Resource is always ready"},
+		{ID: object.ID{Kind: "Namespace", Name: "shop"}, Status: health.Current, Message: "multi\nline\tmessage"},
 	}
 	var buf bytes.Buffer
 	if err := WriteTable(&buf, results); err != nil {
