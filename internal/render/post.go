@@ -118,6 +118,7 @@ func hasVarRef(v any) bool {
 	return false
 }
 
+// objectError is an error about o; format may wrap a cause with %w.
 func objectError(o *object.Object, format string, args ...any) error {
-	return fmt.Errorf("%s: %s", o, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%s: "+format, append([]any{o}, args...)...)
 }

@@ -19,7 +19,7 @@ var varRef = regexp.MustCompile(`\$?\$\{([A-Za-z_][A-Za-z0-9_]*)(?::=([^}]*))?\}
 func substitute(o *object.Object, vars map[string]string, allowUndefined bool) (*object.Object, error) {
 	text, err := yaml.Marshal(o.Object)
 	if err != nil {
-		return nil, objectError(o, "serialize for variable substitution: %v", err)
+		return nil, objectError(o, "serialize for variable substitution: %w", err)
 	}
 	var missing []string
 	out := varRef.ReplaceAllStringFunc(string(text), func(m string) string {
@@ -43,7 +43,7 @@ func substitute(o *object.Object, vars map[string]string, allowUndefined bool) (
 	}
 	objs, err := object.Decode(o.Source, []byte(out), object.Limits{})
 	if err != nil {
-		return nil, objectError(o, "after variable substitution: %v", err)
+		return nil, objectError(o, "after variable substitution: %w", err)
 	}
 	if len(objs) != 1 {
 		return nil, objectError(o, "variable substitution produced %d objects, want 1", len(objs))
