@@ -30,9 +30,36 @@ type Application struct {
 	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec AppSpec `json:"spec"`
+	Spec ApplicationSpec `json:"spec"`
 	// +optional
 	Status ApplicationStatus `json:"status,omitempty"`
+}
+
+// ApplicationSpec is an app as tugboat.yaml declares it, plus how the
+// controller keeps it in sync.
+type ApplicationSpec struct {
+	AppSpec `json:",inline"`
+	// Interval is how often the source is checked for a new revision
+	// (default 5m); a webhook or a spec change triggers a check at once.
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
+	Interval *metav1.Duration `json:"interval,omitempty"`
+	// Suspend stops the controller from fetching and applying the app;
+	// what is live stays as it is.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+	// SecretRef names a Secret in the Application's namespace that holds
+	// the source's credentials: username and password or token, or
+	// sshPrivateKey and knownHosts.
+	// +optional
+	SecretRef *LocalSecretReference `json:"secretRef,omitempty"`
+}
+
+// LocalSecretReference names a Secret in the referrer's namespace.
+type LocalSecretReference struct {
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
 }
 
 // ApplicationStatus is what the controller last saw and did.
@@ -49,6 +76,10 @@ type ApplicationStatus struct {
 	// apply.
 	// +optional
 	LastAppliedRevision string `json:"lastAppliedRevision,omitempty"`
+	// LastAttemptedRevision is the source revision of the last apply,
+	// successful or not.
+	// +optional
+	LastAttemptedRevision string `json:"lastAttemptedRevision,omitempty"`
 	// Inventory summarises what the app owns. The record itself lives in
 	// the destination cluster, where push and pull both read it.
 	// +optional
@@ -78,7 +109,7 @@ type ApplicationList struct {
 // App returns a copy of the spec with its name defaulted to the
 // Application's: the app name the pipeline labels and records objects by.
 func (a *Application) App() AppSpec {
-	spec := *a.Spec.DeepCopy()
+	spec := *a.Spec.AppSpec.DeepCopy()
 	if spec.Name == "" {
 		spec.Name = a.Name
 	}

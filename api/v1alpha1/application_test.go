@@ -63,7 +63,7 @@ func TestApplicationValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			app := Application{ObjectMeta: metav1.ObjectMeta{Name: tt.objName}, Spec: AppSpec{Name: tt.specName, Path: "."}}
+			app := Application{ObjectMeta: metav1.ObjectMeta{Name: tt.objName}, Spec: ApplicationSpec{AppSpec: AppSpec{Name: tt.specName, Path: "."}}}
 			err := app.Validate()
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("err = %v, want %q", err, tt.wantErr)
