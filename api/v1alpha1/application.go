@@ -50,8 +50,8 @@ type ApplicationSpec struct {
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
 	// SecretRef names a Secret in the Application's namespace that holds
-	// the source's credentials: username and password or token, or
-	// sshPrivateKey and knownHosts.
+	// the source's credentials, under Flux's keys: username and password
+	// or token, or identity (an SSH private key) and known_hosts.
 	// +optional
 	SecretRef *LocalSecretReference `json:"secretRef,omitempty"`
 }

@@ -95,6 +95,7 @@ from CI) and pull (the controller) without the cluster noticing.`,
 		newApplyCommand(opts),
 		newStatusCommand(opts),
 		newDeleteCommand(opts),
+		newControllerCommand(opts),
 	)
 	return cmd
 }

@@ -1,0 +1,113 @@
+// Package controller is the pull-mode driver: it keeps Application
+// resources in sync with their sources by calling the same pipeline as
+// `tug apply`, so that an app moves between push and pull without a write.
+// It holds policy only (when to reconcile, what to report); the engine is
+// internal/pipeline.
+package controller
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	crcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
+	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/pipeline"
+)
+
+// DefaultInterval is how often an Application's source is checked when
+// its spec sets no interval.
+const DefaultInterval = 5 * time.Minute
+
+// Options configure Run.
+type Options struct {
+	// Config reaches the cluster that holds the Applications, which is
+	// also, for now, their destination.
+	Config *rest.Config
+	// Namespace limits the Applications watched; empty watches all.
+	Namespace string
+	// Concurrency bounds the apps reconciled at once (default 4): a slow
+	// app never blocks the others beyond that.
+	Concurrency int
+	// CacheDir holds git mirrors and charts (default: the user cache dir).
+	CacheDir string
+	// ProbeAddr serves /healthz and /readyz; empty serves none.
+	ProbeAddr string
+	// Logger receives the controller's and the pipeline's logs.
+	Logger *slog.Logger
+}
+
+// Run reconciles Applications until ctx ends.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	log.SetLogger(logr.FromSlogHandler(opts.Logger.Handler()))
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return err
+	}
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		return err
+	}
+	mgrOpts := ctrl.Options{Scheme: scheme, Metrics: server.Options{BindAddress: "0"}, HealthProbeBindAddress: opts.ProbeAddr}
+	if opts.Namespace != "" {
+		mgrOpts.Cache.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
+	}
+	mgr, err := ctrl.NewManager(opts.Config, mgrOpts)
+	if err != nil {
+		return fmt.Errorf("controller: %w", err)
+	}
+	dest, err := cluster.FromConfig("in-cluster", opts.Config)
+	if err != nil {
+		return err
+	}
+	r := &reconciler{
+		client:   mgr.GetClient(),
+		pipeline: pipeline.New(pipeline.Options{CacheDir: opts.CacheDir, Logger: opts.Logger}),
+		dest:     dest,
+		log:      opts.Logger,
+	}
+	err = ctrl.NewControllerManagedBy(mgr).
+		// Status writes bump no generation: the controller's own status
+		// patches never trigger it again.
+		For(&v1alpha1.Application{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// One controller per process in production; tests run several
+		// in one, and the name check only guards metric names.
+		WithOptions(crcontroller.Options{MaxConcurrentReconciles: opts.Concurrency, SkipNameValidation: ptr.To(true)}).
+		Complete(r)
+	if err != nil {
+		return fmt.Errorf("controller: %w", err)
+	}
+	if opts.ProbeAddr != "" {
+		if err := addProbes(mgr); err != nil {
+			return err
+		}
+	}
+	return mgr.Start(ctx)
+}
+
+func addProbes(mgr ctrl.Manager) error {
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.AddReadyzCheck("ping", healthz.Ping)
+}

@@ -1,0 +1,221 @@
+package controller
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/object"
+	"github.com/tugboat-gitops/tugboat/internal/testenv"
+)
+
+var applications = schema.GroupVersionResource{Group: "tugboat.dev", Version: "v1alpha1", Resource: "applications"}
+
+// TestControllerSyncs: an Application from a git repository behind auth
+// is applied and becomes Ready; a pushed commit is applied by polling; a
+// bad commit makes it Ready=False, naming the file, and prunes nothing;
+// the next good commit recovers; and checks that find nothing new write
+// nothing to the Application.
+func TestControllerSyncs(t *testing.T) {
+	env := testenv.NewCluster(t, testenv.ClusterOptions{Name: "controller"})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	installCRD(ctx, t, env)
+	git, wt := gitRepo(t, map[string]string{"apps/web/cm.yaml": configMap("blue")})
+	cs := env.Clientset()
+	ns := "team"
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "git", Namespace: ns},
+		StringData: map[string]string{"username": git.Username, "password": git.Password}}
+	if _, err := cs.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- Run(runCtx, Options{Config: env.Config, CacheDir: t.TempDir(), Concurrency: 2}) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("controller: %v", err)
+		}
+	})
+
+	dyn := dynamic.NewForConfigOrDie(env.Config)
+	app := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "tugboat.dev/v1alpha1", "kind": "Application",
+		"metadata": map[string]any{"name": "web", "namespace": ns},
+		"spec": map[string]any{
+			"repo": git.HTTPURL("envs"), "path": "apps/web", "interval": "1s",
+			"secretRef": map[string]any{"name": "git"},
+		},
+	}}
+	if _, err := dyn.Resource(applications).Namespace(ns).Create(ctx, app, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "Ready and blue", func() bool {
+		return ready(ctx, t, dyn, ns) == "True" && color(ctx, t, cs, ns) == "blue"
+	})
+
+	// Several checks of an unchanged source: no write to the Application.
+	before := resourceVersion(ctx, t, dyn, ns)
+	time.Sleep(3500 * time.Millisecond)
+	if after := resourceVersion(ctx, t, dyn, ns); after != before {
+		t.Errorf("unchanged checks wrote the Application: resourceVersion %s -> %s", before, after)
+	}
+
+	push(t, wt, "apps/web/cm.yaml", configMap("green"))
+	waitFor(ctx, t, "the pushed commit applied", func() bool { return color(ctx, t, cs, ns) == "green" })
+
+	push(t, wt, "apps/web/broken.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: [not, a, map\n")
+	waitFor(ctx, t, "Ready=False naming the file", func() bool {
+		return ready(ctx, t, dyn, ns) == "False" && strings.Contains(readyMessage(ctx, t, dyn, ns), "broken.yaml")
+	})
+	if color(ctx, t, cs, ns) != "green" {
+		t.Error("a bad commit changed or pruned what is live")
+	}
+
+	if err := wt.Remove("apps/web/broken.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	push(t, wt, "apps/web/cm.yaml", configMap("red"))
+	waitFor(ctx, t, "recovered by the next commit", func() bool {
+		return ready(ctx, t, dyn, ns) == "True" && color(ctx, t, cs, ns) == "red"
+	})
+}
+
+func configMap(color string) string {
+	return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  color: " + color + "\n"
+}
+
+// installCRD applies deploy/crds and waits until it is served.
+func installCRD(ctx context.Context, t *testing.T, env *testenv.Cluster) {
+	t.Helper()
+	c, err := cluster.FromConfig("test", env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "crds", "tugboat.dev_applications.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := object.Decode("tugboat.dev_applications.yaml", data, object.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if _, err := c.Apply(ctx, o, cluster.ApplyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dyn := dynamic.NewForConfigOrDie(env.Config)
+	waitFor(ctx, t, "the CRD served", func() bool {
+		_, err := dyn.Resource(applications).List(ctx, metav1.ListOptions{})
+		return err == nil
+	})
+}
+
+func gitRepo(t *testing.T, files map[string]string) (*testenv.GitServer, *testenv.WorkTree) {
+	t.Helper()
+	git := testenv.NewGitServer(t)
+	src := t.TempDir()
+	for name, content := range files {
+		path := filepath.Join(src, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := git.CreateRepo("envs", src); err != nil {
+		t.Fatal(err)
+	}
+	wt, err := git.Clone("envs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return git, wt
+}
+
+func push(t *testing.T, wt *testenv.WorkTree, rel, content string) {
+	t.Helper()
+	if err := wt.WriteFile(rel, content); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wt.Commit("change " + rel); err != nil {
+		t.Fatal(err)
+	}
+	if err := wt.Push(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor polls cond for up to a minute.
+func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) { return cond(), nil })
+	if err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+func getApp(ctx context.Context, t *testing.T, dyn dynamic.Interface, ns string) *unstructured.Unstructured {
+	t.Helper()
+	u, err := dyn.Resource(applications).Namespace(ns).Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func condition(u *unstructured.Unstructured, field string) string {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] == "Ready" {
+			s, _ := m[field].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+func ready(ctx context.Context, t *testing.T, dyn dynamic.Interface, ns string) string {
+	return condition(getApp(ctx, t, dyn, ns), "status")
+}
+
+func readyMessage(ctx context.Context, t *testing.T, dyn dynamic.Interface, ns string) string {
+	return condition(getApp(ctx, t, dyn, ns), "message")
+}
+
+func resourceVersion(ctx context.Context, t *testing.T, dyn dynamic.Interface, ns string) string {
+	return getApp(ctx, t, dyn, ns).GetResourceVersion()
+}
+
+// color is the live ConfigMap's data.color; "" when it does not exist.
+func color(ctx context.Context, t *testing.T, cs kubernetes.Interface, ns string) string {
+	cm, err := cs.CoreV1().ConfigMaps(ns).Get(ctx, "web", metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return ""
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cm.Data["color"]
+}

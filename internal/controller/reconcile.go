@@ -1,0 +1,109 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
+	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/pipeline"
+	"github.com/tugboat-gitops/tugboat/internal/source"
+)
+
+// reconciler keeps one Application at a time in sync.
+type reconciler struct {
+	client   client.Client
+	pipeline *pipeline.Pipeline
+	dest     *cluster.Cluster
+	log      *slog.Logger
+}
+
+// Reconcile applies the Application's source through the pipeline, then
+// writes its status only if the status changed: a check that finds
+// nothing new costs no write.
+func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var app v1alpha1.Application
+	if err := r.client.Get(ctx, req.NamespacedName, &app); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if app.Spec.Suspend {
+		return ctrl.Result{}, nil
+	}
+	status := app.Status.DeepCopy()
+	res, err := r.sync(ctx, &app)
+	setStatus(status, &app, res, err)
+	if !equality.Semantic.DeepEqual(status, &app.Status) {
+		patched := app.DeepCopy()
+		patched.Status = *status
+		if perr := r.client.Status().Patch(ctx, patched, client.MergeFrom(&app)); perr != nil {
+			return ctrl.Result{}, fmt.Errorf("status of %s: %w", req, perr)
+		}
+	}
+	return ctrl.Result{RequeueAfter: jitter(interval(&app))}, nil
+}
+
+// sync runs the pipeline for app.
+func (r *reconciler) sync(ctx context.Context, app *v1alpha1.Application) (*pipeline.Result, error) {
+	if err := app.Validate(); err != nil {
+		return nil, stalled("InvalidSpec", err)
+	}
+	spec := app.App()
+	if spec.Repo == "" && spec.Chart == nil {
+		return nil, stalled("InvalidSpec", fmt.Errorf("app %s: repo: an Application needs a git repository or a chart", spec.Name))
+	}
+	if spec.Destination.Context != "" || spec.Destination.Cluster != nil {
+		return nil, stalled("UnsupportedDestination", fmt.Errorf("app %s: destination: only the controller's own cluster is supported yet", spec.Name))
+	}
+	if spec.Destination.Namespace == "" {
+		// Objects that name no namespace go to the Application's.
+		spec.Destination.Namespace = app.Namespace
+	}
+	pa, err := pipeline.FromSpec(&spec, "")
+	if err != nil {
+		return nil, stalled("InvalidSpec", err)
+	}
+	if pa.Source.Credentials, err = r.credentials(ctx, app); err != nil {
+		return nil, err
+	}
+	return r.pipeline.Apply(ctx, pa, r.dest, pipeline.Hooks{})
+}
+
+// credentials reads the source's credentials from the Secret the spec
+// names, in the Application's namespace only.
+func (r *reconciler) credentials(ctx context.Context, app *v1alpha1.Application) (source.Credentials, error) {
+	if app.Spec.SecretRef == nil {
+		return source.Credentials{}, nil
+	}
+	var s corev1.Secret
+	key := types.NamespacedName{Namespace: app.Namespace, Name: app.Spec.SecretRef.Name}
+	if err := r.client.Get(ctx, key, &s); err != nil {
+		if apierrors.IsNotFound(err) {
+			return source.Credentials{}, stalled("SecretNotFound", fmt.Errorf("secretRef: Secret %s not found", key))
+		}
+		return source.Credentials{}, fmt.Errorf("secretRef: Secret %s: %w", key, err)
+	}
+	return source.CredentialsFromData(s.Data), nil
+}
+
+func interval(app *v1alpha1.Application) time.Duration {
+	if app.Spec.Interval != nil && app.Spec.Interval.Duration > 0 {
+		return app.Spec.Interval.Duration
+	}
+	return DefaultInterval
+}
+
+// jitter spreads checks by up to a tenth of d, so apps created together do
+// not fetch together forever.
+func jitter(d time.Duration) time.Duration {
+	return d + time.Duration(rand.Int64N(int64(d)/10+1))
+}

@@ -1,0 +1,52 @@
+package controller
+
+import (
+	"errors"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
+	"github.com/tugboat-gitops/tugboat/internal/failure"
+	"github.com/tugboat-gitops/tugboat/internal/pipeline"
+)
+
+func TestSetStatus(t *testing.T) {
+	app := &v1alpha1.Application{ObjectMeta: metav1.ObjectMeta{Name: "web", Generation: 3}}
+	tests := []struct {
+		name        string
+		res         *pipeline.Result
+		err         error
+		wantReady   metav1.ConditionStatus
+		wantReason  string
+		wantStalled metav1.ConditionStatus
+		wantApplied string
+	}{
+		{name: "applied", res: &pipeline.Result{Revision: "main@sha1:abc"}, wantReady: metav1.ConditionTrue, wantReason: "Applied",
+			wantStalled: metav1.ConditionFalse, wantApplied: "main@sha1:abc"},
+		{name: "bad commit stalls", err: failure.New(failure.Render, "RenderFailed", true, errors.New("apps/web/x.yaml: bad")),
+			wantReady: metav1.ConditionFalse, wantReason: "RenderFailed", wantStalled: metav1.ConditionTrue},
+		{name: "git unreachable retries", err: failure.New(failure.Fetch, "FetchFailed", false, errors.New("connection refused")),
+			wantReady: metav1.ConditionFalse, wantReason: "FetchFailed", wantStalled: metav1.ConditionFalse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s v1alpha1.ApplicationStatus
+			setStatus(&s, app, tt.res, tt.err)
+			r := meta.FindStatusCondition(s.Conditions, v1alpha1.ReadyCondition)
+			st := meta.FindStatusCondition(s.Conditions, v1alpha1.StalledCondition)
+			if r == nil || r.Status != tt.wantReady || r.Reason != tt.wantReason || st == nil || st.Status != tt.wantStalled ||
+				s.LastAppliedRevision != tt.wantApplied || s.ObservedGeneration != 3 || r.ObservedGeneration != 3 {
+				t.Errorf("status %+v", s)
+			}
+			// The same outcome again changes nothing: no status write.
+			again := *s.DeepCopy()
+			setStatus(&again, app, tt.res, tt.err)
+			if !equality.Semantic.DeepEqual(s, again) {
+				t.Errorf("a repeated outcome changed the status:\n%+v\n%+v", s, again)
+			}
+		})
+	}
+}
