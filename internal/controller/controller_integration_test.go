@@ -2,9 +2,11 @@ package controller
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,19 +18,23 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/object"
+	"github.com/tugboat-gitops/tugboat/internal/pipeline"
+	"github.com/tugboat-gitops/tugboat/internal/render"
+	"github.com/tugboat-gitops/tugboat/internal/source"
 	"github.com/tugboat-gitops/tugboat/internal/testenv"
 )
 
 var applications = schema.GroupVersionResource{Group: "tugboat.dev", Version: "v1alpha1", Resource: "applications"}
 
-// TestControllerSyncs: an Application from a git repository behind auth
-// is applied and becomes Ready; a pushed commit is applied by polling; a
-// bad commit makes it Ready=False, naming the file, and prunes nothing;
-// the next good commit recovers; and checks that find nothing new write
-// nothing to the Application.
+// TestControllerSyncs: an app applied with `tug apply` is taken over by an
+// Application with no write but the Application's status; a pushed commit
+// is applied by polling; a bad commit makes it Ready=False, naming the
+// file, and prunes nothing; the next good commit recovers; and checks that
+// find nothing new write nothing to the Application.
 func TestControllerSyncs(t *testing.T) {
 	env := testenv.NewCluster(t, testenv.ClusterOptions{Name: "controller"})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -46,9 +52,24 @@ func TestControllerSyncs(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	pushApply(ctx, t, env, git.HTTPURL("envs"), ns, source.Credentials{Username: git.Username, Password: git.Password})
+	var writes []string
+	var mu sync.Mutex
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(req *http.Request) (*http.Response, error) {
+			if req.Method != http.MethodGet && req.URL.Query().Get("dryRun") == "" && !strings.Contains(req.URL.Path, "/apis/tugboat.dev/") &&
+				!strings.Contains(req.URL.Path, "/leases/") && !strings.HasSuffix(req.URL.Path, "/events") {
+				mu.Lock()
+				writes = append(writes, req.Method+" "+req.URL.Path)
+				mu.Unlock()
+			}
+			return rt.RoundTrip(req)
+		})
+	})
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- Run(runCtx, Options{Config: env.Config, CacheDir: t.TempDir(), Concurrency: 2}) }()
+	go func() { done <- Run(runCtx, Options{Config: cfg, CacheDir: t.TempDir(), Concurrency: 2}) }()
 	t.Cleanup(func() {
 		stop()
 		if err := <-done; err != nil {
@@ -71,6 +92,11 @@ func TestControllerSyncs(t *testing.T) {
 	waitFor(ctx, t, "Ready and blue", func() bool {
 		return ready(ctx, t, dyn, ns) == "True" && color(ctx, t, cs, ns) == "blue"
 	})
+	mu.Lock()
+	if len(writes) > 0 {
+		t.Errorf("taking over the pushed app wrote: %v", writes)
+	}
+	mu.Unlock()
 
 	// Several checks of an unchanged source: no write to the Application.
 	before := resourceVersion(ctx, t, dyn, ns)
@@ -98,6 +124,29 @@ func TestControllerSyncs(t *testing.T) {
 		return ready(ctx, t, dyn, ns) == "True" && color(ctx, t, cs, ns) == "red"
 	})
 }
+
+// pushApply applies the app as `tug apply` from CI would, under the name
+// the Application will have.
+func pushApply(ctx context.Context, t *testing.T, env *testenv.Cluster, repo, ns string, creds source.Credentials) {
+	t.Helper()
+	c, err := cluster.FromConfig("push", env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := pipeline.App{
+		Name:   "web",
+		Source: pipeline.SourceSpec{Repo: repo, Path: "apps/web", Credentials: creds},
+		Render: render.Request{Post: render.PostOptions{Namespace: ns}, Helm: render.HelmOptions{Namespace: ns}},
+		Sync:   pipeline.SyncOptions{Prune: true},
+	}
+	if _, err := pipeline.New(pipeline.Options{CacheDir: t.TempDir()}).Apply(ctx, app, c, pipeline.Hooks{}); err != nil {
+		t.Fatalf("push-mode apply: %v", err)
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 func configMap(color string) string {
 	return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  color: " + color + "\n"
