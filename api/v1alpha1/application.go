@@ -12,6 +12,9 @@ const (
 	ReadyCondition       = "Ready"
 	ReconcilingCondition = "Reconciling"
 	StalledCondition     = "Stalled"
+	// SyncedCondition is False while the live objects differ from the
+	// applied revision and self-heal is off.
+	SyncedCondition = "Synced"
 )
 
 // Application is an app that the controller keeps in sync: the same spec
@@ -49,6 +52,11 @@ type ApplicationSpec struct {
 	// what is live stays as it is.
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
+	// SelfHeal puts back, within seconds, what is changed or deleted out
+	// of band (default true). When false, only a new revision or spec is
+	// applied, and drift is reported as the Synced condition, False.
+	// +optional
+	SelfHeal *bool `json:"selfHeal,omitempty"`
 	// SecretRef names a Secret in the Application's namespace that holds
 	// the source's credentials, under Flux's keys: username and password
 	// or token, or identity (an SSH private key) and known_hosts.

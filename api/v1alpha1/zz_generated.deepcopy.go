@@ -129,6 +129,11 @@ func (in *ApplicationSpec) DeepCopyInto(out *ApplicationSpec) {
 		*out = new(metav1.Duration)
 		**out = **in
 	}
+	if in.SelfHeal != nil {
+		in, out := &in.SelfHeal, &out.SelfHeal
+		*out = new(bool)
+		**out = **in
+	}
 	if in.SecretRef != nil {
 		in, out := &in.SecretRef, &out.SecretRef
 		*out = new(LocalSecretReference)

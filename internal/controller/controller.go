@@ -14,16 +14,19 @@ import (
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	crcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
@@ -80,16 +83,22 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	meta, err := metadata.NewForConfig(opts.Config)
+	if err != nil {
+		return fmt.Errorf("controller: %w", err)
+	}
 	r := &reconciler{
 		client:   mgr.GetClient(),
 		pipeline: pipeline.New(pipeline.Options{CacheDir: opts.CacheDir, Logger: opts.Logger}),
 		dest:     dest,
+		drift:    newDriftWatch(ctx, meta),
 		log:      opts.Logger,
 	}
 	err = ctrl.NewControllerManagedBy(mgr).
 		// Status writes bump no generation: the controller's own status
 		// patches never trigger it again.
 		For(&v1alpha1.Application{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesRawSource(source.Channel(r.drift.events, &handler.EnqueueRequestForObject{})).
 		// One controller per process in production; tests run several
 		// in one, and the name check only guards metric names.
 		WithOptions(crcontroller.Options{MaxConcurrentReconciles: opts.Concurrency, SkipNameValidation: ptr.To(true)}).

@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -25,7 +29,14 @@ type reconciler struct {
 	client   client.Client
 	pipeline *pipeline.Pipeline
 	dest     *cluster.Cluster
+	drift    *driftWatch
 	log      *slog.Logger
+
+	mu sync.Mutex
+	// claims maps an app name to the Application that uses it: the
+	// destination cluster knows an app by its name alone (labels,
+	// inventory), so two Applications may not share one.
+	claims map[string]types.NamespacedName
 }
 
 // Reconcile applies the Application's source through the pipeline, then
@@ -34,6 +45,9 @@ type reconciler struct {
 func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var app v1alpha1.Application
 	if err := r.client.Get(ctx, req.NamespacedName, &app); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.release(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if app.Spec.Suspend {
@@ -42,6 +56,9 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	status := app.Status.DeepCopy()
 	res, err := r.sync(ctx, &app)
 	setStatus(status, &app, res, err)
+	if res != nil {
+		r.watch(req.NamespacedName, app.App().Name, res)
+	}
 	if !equality.Semantic.DeepEqual(status, &app.Status) {
 		patched := app.DeepCopy()
 		patched.Status = *status
@@ -58,6 +75,9 @@ func (r *reconciler) sync(ctx context.Context, app *v1alpha1.Application) (*pipe
 		return nil, stalled("InvalidSpec", err)
 	}
 	spec := app.App()
+	if err := r.claim(spec.Name, app); err != nil {
+		return nil, err
+	}
 	if spec.Repo == "" && spec.Chart == nil {
 		return nil, stalled("InvalidSpec", fmt.Errorf("app %s: repo: an Application needs a git repository or a chart", spec.Name))
 	}
@@ -75,7 +95,62 @@ func (r *reconciler) sync(ctx context.Context, app *v1alpha1.Application) (*pipe
 	if pa.Source.Credentials, err = r.credentials(ctx, app); err != nil {
 		return nil, err
 	}
+	if !selfHeal(app) && app.Status.LastAppliedRevision != "" && app.Status.ObservedGeneration == app.Generation {
+		// Without self-heal, only a new revision or spec is applied; drift
+		// is shown (OutOfSync), not corrected.
+		res, err := r.pipeline.Plan(ctx, pa, r.dest)
+		if err != nil || res.Revision == app.Status.LastAppliedRevision {
+			return res, err
+		}
+	}
 	return r.pipeline.Apply(ctx, pa, r.dest, pipeline.Hooks{})
+}
+
+// claim reserves the app name for app, refusing one that another
+// Application uses.
+func (r *reconciler) claim(name string, app *v1alpha1.Application) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	me := types.NamespacedName{Namespace: app.Namespace, Name: app.Name}
+	if r.claims == nil {
+		r.claims = map[string]types.NamespacedName{}
+	}
+	if other, ok := r.claims[name]; ok && other != me {
+		return stalled("AppNameTaken", fmt.Errorf("app %s: Application %s already uses this app name; set spec.name to tell them apart", name, other))
+	}
+	r.claims[name] = me
+	return nil
+}
+
+// release forgets a deleted Application: its app name and its drift.
+func (r *reconciler) release(app types.NamespacedName) {
+	r.mu.Lock()
+	for name, owner := range r.claims {
+		if owner == app {
+			delete(r.claims, name)
+		}
+	}
+	r.mu.Unlock()
+	r.drift.forget(app)
+}
+
+func selfHeal(app *v1alpha1.Application) bool {
+	return app.Spec.SelfHeal == nil || *app.Spec.SelfHeal
+}
+
+// watch has the drift watch follow the kinds the app's objects are of.
+func (r *reconciler) watch(app types.NamespacedName, name string, res *pipeline.Result) {
+	seen := map[schema.GroupVersionResource]bool{}
+	for _, c := range res.ChangeSet.Changes {
+		if c.Desired == nil || c.Hook != nil {
+			continue
+		}
+		m, err := r.dest.Mapping(c.ID.GroupKind(), c.Version)
+		if err == nil {
+			seen[m.Resource] = true
+		}
+	}
+	r.drift.track(app, name, slices.Collect(maps.Keys(seen)))
 }
 
 // credentials reads the source's credentials from the Secret the spec

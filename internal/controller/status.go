@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/failure"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 )
@@ -30,6 +31,11 @@ func setStatus(status *v1alpha1.ApplicationStatus, app *v1alpha1.Application, re
 		setCondition(status, v1alpha1.ReadyCondition, metav1.ConditionTrue, "Applied", "applied revision "+res.Revision, app)
 		setCondition(status, v1alpha1.StalledCondition, metav1.ConditionFalse, "Applied", "", app)
 		setCondition(status, v1alpha1.ReconcilingCondition, metav1.ConditionFalse, "Applied", "", app)
+		if cs := res.ChangeSet; cs != nil && onlyPlanned(cs) && cs.HasChanges() {
+			setCondition(status, v1alpha1.SyncedCondition, metav1.ConditionFalse, "OutOfSync", res.ChangeSet.Summary(), app)
+		} else {
+			setCondition(status, v1alpha1.SyncedCondition, metav1.ConditionTrue, "Synced", "", app)
+		}
 		return
 	}
 	reason, isStalled := "Failed", false
@@ -44,6 +50,17 @@ func setStatus(status *v1alpha1.ApplicationStatus, app *v1alpha1.Application, re
 	}
 	setCondition(status, v1alpha1.StalledCondition, stalledStatus, reason, "", app)
 	setCondition(status, v1alpha1.ReconcilingCondition, metav1.ConditionFalse, reason, "", app)
+}
+
+// onlyPlanned reports whether cs is a plan that was not carried out (self
+// heal off, nothing new to apply): no change has an outcome.
+func onlyPlanned(cs *changeset.Set) bool {
+	for _, c := range cs.Changes {
+		if c.Outcome != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func setCondition(status *v1alpha1.ApplicationStatus, typ string, s metav1.ConditionStatus, reason, msg string, app *v1alpha1.Application) {

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/failure"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 )
@@ -23,9 +24,12 @@ func TestSetStatus(t *testing.T) {
 		wantReason  string
 		wantStalled metav1.ConditionStatus
 		wantApplied string
+		wantSynced  metav1.ConditionStatus
 	}{
-		{name: "applied", res: &pipeline.Result{Revision: "main@sha1:abc"}, wantReady: metav1.ConditionTrue, wantReason: "Applied",
-			wantStalled: metav1.ConditionFalse, wantApplied: "main@sha1:abc"},
+		{name: "applied", res: &pipeline.Result{Revision: "main@sha1:abc", ChangeSet: &changeset.Set{Changes: []changeset.Change{{Action: changeset.Update, Outcome: changeset.Applied}}}},
+			wantReady: metav1.ConditionTrue, wantReason: "Applied", wantStalled: metav1.ConditionFalse, wantApplied: "main@sha1:abc", wantSynced: metav1.ConditionTrue},
+		{name: "drift shown, not corrected", res: &pipeline.Result{Revision: "main@sha1:abc", ChangeSet: &changeset.Set{Changes: []changeset.Change{{Action: changeset.Update}}}},
+			wantReady: metav1.ConditionTrue, wantReason: "Applied", wantStalled: metav1.ConditionFalse, wantApplied: "main@sha1:abc", wantSynced: metav1.ConditionFalse},
 		{name: "bad commit stalls", err: failure.New(failure.Render, "RenderFailed", true, errors.New("apps/web/x.yaml: bad")),
 			wantReady: metav1.ConditionFalse, wantReason: "RenderFailed", wantStalled: metav1.ConditionTrue},
 		{name: "git unreachable retries", err: failure.New(failure.Fetch, "FetchFailed", false, errors.New("connection refused")),
@@ -40,6 +44,9 @@ func TestSetStatus(t *testing.T) {
 			if r == nil || r.Status != tt.wantReady || r.Reason != tt.wantReason || st == nil || st.Status != tt.wantStalled ||
 				s.LastAppliedRevision != tt.wantApplied || s.ObservedGeneration != 3 || r.ObservedGeneration != 3 {
 				t.Errorf("status %+v", s)
+			}
+			if sy := meta.FindStatusCondition(s.Conditions, v1alpha1.SyncedCondition); tt.wantSynced != "" && (sy == nil || sy.Status != tt.wantSynced) {
+				t.Errorf("Synced = %+v, want %s", sy, tt.wantSynced)
 			}
 			// The same outcome again changes nothing: no status write.
 			again := *s.DeepCopy()

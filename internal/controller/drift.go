@@ -1,0 +1,153 @@
+package controller
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/metadata/metadatainformer"
+	"k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
+	"github.com/tugboat-gitops/tugboat/internal/object"
+)
+
+// driftWatch notices out-of-band changes to what apps own: one shared,
+// metadata-only informer per kind, filtered by Tugboat's label, so an
+// idle controller's cost does not grow with unchanged objects and nothing
+// is dry-run on a timer. A change that may be drift queues the owning
+// Applications.
+type driftWatch struct {
+	ctx     context.Context
+	factory metadatainformer.SharedInformerFactory
+	events  chan event.GenericEvent
+
+	mu      sync.Mutex
+	watched map[schema.GroupVersionResource]bool
+	// apps maps an app name (the tugboat.dev/app label) to the
+	// Applications of that name.
+	apps map[string]map[types.NamespacedName]bool
+}
+
+func newDriftWatch(ctx context.Context, client metadata.Interface) *driftWatch {
+	selector := func(o *metav1.ListOptions) { o.LabelSelector = object.LabelManagedBy + "=" + object.ManagedByValue }
+	return &driftWatch{
+		ctx:     ctx,
+		factory: metadatainformer.NewFilteredSharedInformerFactory(client, 0, metav1.NamespaceAll, selector),
+		events:  make(chan event.GenericEvent, 1024),
+		watched: map[schema.GroupVersionResource]bool{},
+		apps:    map[string]map[types.NamespacedName]bool{},
+	}
+}
+
+// track records that the Application app (named name) owns objects of
+// resources, and watches those it does not watch yet.
+func (d *driftWatch) track(app types.NamespacedName, name string, resources []schema.GroupVersionResource) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.apps[name] == nil {
+		d.apps[name] = map[types.NamespacedName]bool{}
+	}
+	d.apps[name][app] = true
+	for _, gvr := range resources {
+		if d.watched[gvr] {
+			continue
+		}
+		d.watched[gvr] = true
+		inf := d.factory.ForResource(gvr).Informer()
+		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			UpdateFunc: func(old, cur any) {
+				if drifted(old, cur) {
+					d.queue(cur)
+				}
+			},
+			DeleteFunc: d.queue,
+		})
+		go inf.RunWithContext(d.ctx)
+	}
+}
+
+// forget stops queueing app; the informers stay, shared by other apps.
+func (d *driftWatch) forget(app types.NamespacedName) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for name, apps := range d.apps {
+		delete(apps, app)
+		if len(apps) == 0 {
+			delete(d.apps, name)
+		}
+	}
+}
+
+// queue sends the Applications that own o to the reconciler.
+func (d *driftWatch) queue(o any) {
+	if t, ok := o.(cache.DeletedFinalStateUnknown); ok {
+		o = t.Obj
+	}
+	m, ok := o.(*metav1.PartialObjectMetadata)
+	if !ok {
+		return
+	}
+	d.mu.Lock()
+	apps := make([]types.NamespacedName, 0, len(d.apps[m.Labels[object.LabelApp]]))
+	for a := range d.apps[m.Labels[object.LabelApp]] {
+		apps = append(apps, a)
+	}
+	d.mu.Unlock()
+	for _, a := range apps {
+		select {
+		case d.events <- event.GenericEvent{Object: &v1alpha1.Application{ObjectMeta: metav1.ObjectMeta{Namespace: a.Namespace, Name: a.Name}}}:
+		case <-d.ctx.Done():
+			return
+		}
+	}
+}
+
+// drifted reports whether an update may have changed what Tugboat owns:
+// labels or annotations moved, the spec's generation moved, or a field
+// manager other than the status writers changed fields. A controller
+// updating an object's status, the common case, is not drift.
+func drifted(old, cur any) bool {
+	o, ok1 := old.(*metav1.PartialObjectMetadata)
+	c, ok2 := cur.(*metav1.PartialObjectMetadata)
+	if !ok1 || !ok2 {
+		return true
+	}
+	if o.Generation != c.Generation || o.DeletionTimestamp == nil && c.DeletionTimestamp != nil {
+		return true
+	}
+	if !equalMaps(o.Labels, c.Labels) || !equalMaps(o.Annotations, c.Annotations) {
+		return true
+	}
+	return !slices.EqualFunc(specFields(o.ManagedFields), specFields(c.ManagedFields), func(a, b metav1.ManagedFieldsEntry) bool {
+		return a.Manager == b.Manager && a.Operation == b.Operation && string(a.FieldsV1.Raw) == string(b.FieldsV1.Raw)
+	})
+}
+
+// specFields leaves out the status subresource's entries.
+func specFields(entries []metav1.ManagedFieldsEntry) []metav1.ManagedFieldsEntry {
+	out := make([]metav1.ManagedFieldsEntry, 0, len(entries))
+	for _, e := range entries {
+		if e.Subresource != "status" && e.FieldsV1 != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
