@@ -92,6 +92,31 @@ type ApplicationStatus struct {
 	// the destination cluster, where push and pull both read it.
 	// +optional
 	Inventory *InventorySummary `json:"inventory,omitempty"`
+	// History holds the last syncs that changed something or failed,
+	// newest first; a check that finds nothing new adds none.
+	// +optional
+	// +kubebuilder:validation:MaxItems=10
+	History []SyncRecord `json:"history,omitempty"`
+}
+
+// MaxHistory is how many syncs an Application's status keeps.
+const MaxHistory = 10
+
+// SyncRecord is one sync that changed something or failed.
+type SyncRecord struct {
+	// Revision is the source revision synced (or attempted).
+	// +optional
+	Revision string `json:"revision,omitempty"`
+	// Time is when the sync ended.
+	Time metav1.Time `json:"time"`
+	// Result is Applied or the failure's reason.
+	Result string `json:"result"`
+	// Changes counts what the sync did ("1 to create, 2 to update, ...").
+	// +optional
+	Changes string `json:"changes,omitempty"`
+	// Message says why a sync failed.
+	// +optional
+	Message string `json:"message,omitempty"`
 }
 
 // InventorySummary counts what an app owns.
@@ -102,6 +127,9 @@ type InventorySummary struct {
 	// the count may include objects that were about to be applied.
 	// +optional
 	Pending bool `json:"pending,omitempty"`
+	// Kinds counts the objects by kind ("Deployment.apps": 3).
+	// +optional
+	Kinds map[string]int32 `json:"kinds,omitempty"`
 }
 
 // ApplicationList is a list of Applications.

@@ -92,6 +92,7 @@ func Run(ctx context.Context, opts Options) error {
 		pipeline: pipeline.New(pipeline.Options{CacheDir: opts.CacheDir, Logger: opts.Logger}),
 		dest:     dest,
 		drift:    newDriftWatch(ctx, meta),
+		events:   mgr.GetEventRecorder("tugboat-controller"),
 		log:      opts.Logger,
 	}
 	err = ctrl.NewControllerManagedBy(mgr).

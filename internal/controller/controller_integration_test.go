@@ -115,6 +115,18 @@ func TestControllerSyncs(t *testing.T) {
 	if color(ctx, t, cs, ns) != "green" {
 		t.Error("a bad commit changed or pruned what is live")
 	}
+	waitFor(ctx, t, "a Warning Event for the failure", func() bool {
+		list, err := cs.EventsV1().Events(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range list.Items {
+			if e.Regarding.Name == "web" && e.Type == corev1.EventTypeWarning && e.Reason == "RenderFailed" {
+				return true
+			}
+		}
+		return false
+	})
 
 	if err := wt.Remove("apps/web/broken.yaml"); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -30,6 +31,7 @@ type reconciler struct {
 	pipeline *pipeline.Pipeline
 	dest     *cluster.Cluster
 	drift    *driftWatch
+	events   events.EventRecorder
 	log      *slog.Logger
 
 	mu sync.Mutex
@@ -54,8 +56,10 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, nil
 	}
 	status := app.Status.DeepCopy()
+	before := readyOf(status)
 	res, err := r.sync(ctx, &app)
 	setStatus(status, &app, res, err)
+	r.emit(&app, before, status, res, err)
 	if res != nil {
 		r.watch(req.NamespacedName, app.App().Name, res)
 	}
@@ -120,6 +124,24 @@ func (r *reconciler) claim(name string, app *v1alpha1.Application) error {
 	}
 	r.claims[name] = me
 	return nil
+}
+
+// emit records an Event for what a person should know: a sync that
+// changed the cluster, a new failure, a recovery. A routine check, or the
+// same failure again, emits none.
+func (r *reconciler) emit(app *v1alpha1.Application, before string, status *v1alpha1.ApplicationStatus, res *pipeline.Result, err error) {
+	if r.events == nil {
+		return
+	}
+	now := readyOf(status)
+	switch {
+	case err != nil && now != before:
+		r.events.Eventf(app, nil, corev1.EventTypeWarning, reasonOf(err), "Reconcile", "%s", truncate(err.Error(), 1024))
+	case err == nil && changed(res):
+		r.events.Eventf(app, nil, corev1.EventTypeNormal, "Applied", "Reconcile", "revision %s: %s", res.Revision, res.ChangeSet.Summary())
+	case err == nil && now != before && before != "":
+		r.events.Eventf(app, nil, corev1.EventTypeNormal, "Ready", "Reconcile", "revision %s is applied", res.Revision)
+	}
 }
 
 // release forgets a deleted Application: its app name and its drift.

@@ -22,6 +22,85 @@ func stalled(reason string, err error) error {
 // where failures become conditions. Conditions whose status does not
 // change keep their transition time, so a routine check changes nothing.
 func setStatus(status *v1alpha1.ApplicationStatus, app *v1alpha1.Application, res *pipeline.Result, err error) {
+	before := readyOf(status)
+	setConditions(status, app, res, err)
+	if res != nil && err == nil && !onlyPlanned(res.ChangeSet) {
+		status.Inventory = summary(res.ChangeSet)
+	}
+	if changed(res) || err != nil && readyOf(status) != before {
+		record(status, res, err)
+	}
+}
+
+// readyOf is the Ready condition's reason and message, to tell a new
+// outcome from the same one again.
+func readyOf(status *v1alpha1.ApplicationStatus) string {
+	if c := meta.FindStatusCondition(status.Conditions, v1alpha1.ReadyCondition); c != nil {
+		return string(c.Status) + c.Reason + c.Message
+	}
+	return ""
+}
+
+// changed reports whether a sync wrote anything to the cluster.
+func changed(res *pipeline.Result) bool {
+	if res == nil || res.ChangeSet == nil {
+		return false
+	}
+	for _, c := range res.ChangeSet.Changes {
+		if c.Outcome == changeset.Applied || c.Outcome == changeset.Pruned {
+			return true
+		}
+	}
+	return false
+}
+
+// record puts the sync at the head of the status's history.
+func record(status *v1alpha1.ApplicationStatus, res *pipeline.Result, err error) {
+	r := v1alpha1.SyncRecord{Time: metav1.Now(), Result: "Applied"}
+	if res != nil {
+		r.Revision = res.Revision
+		if res.ChangeSet != nil {
+			r.Changes = res.ChangeSet.Summary()
+		}
+	}
+	if err != nil {
+		r.Result, r.Message = reasonOf(err), truncate(err.Error(), 1024)
+	}
+	status.History = append([]v1alpha1.SyncRecord{r}, status.History...)
+	if len(status.History) > v1alpha1.MaxHistory {
+		status.History = status.History[:v1alpha1.MaxHistory]
+	}
+}
+
+// summary counts what the app owns after a sync, by kind.
+func summary(cs *changeset.Set) *v1alpha1.InventorySummary {
+	s := &v1alpha1.InventorySummary{Kinds: map[string]int32{}}
+	for _, c := range cs.Changes {
+		if c.Desired == nil {
+			continue
+		}
+		s.Objects++
+		s.Kinds[c.ID.GroupKind().String()]++
+	}
+	return s
+}
+
+func reasonOf(err error) string {
+	var f *failure.Error
+	if errors.As(err, &f) {
+		return f.Reason
+	}
+	return "Failed"
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+func setConditions(status *v1alpha1.ApplicationStatus, app *v1alpha1.Application, res *pipeline.Result, err error) {
 	status.ObservedGeneration = app.Generation
 	if res != nil && res.Revision != "" {
 		status.LastAttemptedRevision = res.Revision
@@ -43,7 +122,7 @@ func setStatus(status *v1alpha1.ApplicationStatus, app *v1alpha1.Application, re
 	if errors.As(err, &f) {
 		reason, isStalled = f.Reason, f.Stalled
 	}
-	setCondition(status, v1alpha1.ReadyCondition, metav1.ConditionFalse, reason, err.Error(), app)
+	setCondition(status, v1alpha1.ReadyCondition, metav1.ConditionFalse, reason, truncate(err.Error(), 4096), app)
 	stalledStatus := metav1.ConditionFalse
 	if isStalled {
 		stalledStatus = metav1.ConditionTrue

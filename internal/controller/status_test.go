@@ -48,9 +48,23 @@ func TestSetStatus(t *testing.T) {
 			if sy := meta.FindStatusCondition(s.Conditions, v1alpha1.SyncedCondition); tt.wantSynced != "" && (sy == nil || sy.Status != tt.wantSynced) {
 				t.Errorf("Synced = %+v, want %s", sy, tt.wantSynced)
 			}
-			// The same outcome again changes nothing: no status write.
+			// A sync that wrote, or a new failure, is recorded; drift shown
+			// is not a sync.
+			wantHistory := 1
+			if tt.wantSynced == metav1.ConditionFalse {
+				wantHistory = 0
+			}
+			if len(s.History) != wantHistory || (tt.wantSynced == metav1.ConditionTrue) != (s.Inventory != nil) {
+				t.Errorf("history %v, inventory %v", s.History, s.Inventory)
+			}
+			// A check that finds nothing new, or the same failure again,
+			// changes nothing: no status write.
 			again := *s.DeepCopy()
-			setStatus(&again, app, tt.res, tt.err)
+			repeat := tt.res
+			if changed(repeat) {
+				repeat = &pipeline.Result{Revision: repeat.Revision, ChangeSet: &changeset.Set{Changes: []changeset.Change{{Action: changeset.Unchanged, Outcome: changeset.Kept}}}}
+			}
+			setStatus(&again, app, repeat, tt.err)
 			if !equality.Semantic.DeepEqual(s, again) {
 				t.Errorf("a repeated outcome changed the status:\n%+v\n%+v", s, again)
 			}
