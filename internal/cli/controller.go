@@ -33,6 +33,7 @@ with --kubeconfig/--context. The CRD is deploy/crds.`,
 	f.StringVar(&opts.Namespace, "watch-namespace", "", "reconcile only the Applications of this namespace (default: all)")
 	f.IntVar(&opts.Concurrency, "concurrency", 4, "Applications reconciled at once")
 	f.StringVar(&opts.ProbeAddr, "health-probe-address", ":8081", "address of /healthz and /readyz (empty: none)")
+	f.StringVar(&opts.MetricsAddr, "metrics-address", ":8080", "address of /metrics, Prometheus (empty: none)")
 	f.StringVar(&opts.CacheDir, "cache-dir", "", "git mirrors and charts (default: the user cache dir)")
 	return cmd
 }

@@ -51,6 +51,8 @@ type Options struct {
 	CacheDir string
 	// ProbeAddr serves /healthz and /readyz; empty serves none.
 	ProbeAddr string
+	// MetricsAddr serves Prometheus metrics on /metrics; empty serves none.
+	MetricsAddr string
 	// Logger receives the controller's and the pipeline's logs.
 	Logger *slog.Logger
 }
@@ -71,7 +73,11 @@ func Run(ctx context.Context, opts Options) error {
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
 		return err
 	}
-	mgrOpts := ctrl.Options{Scheme: scheme, Metrics: server.Options{BindAddress: "0"}, HealthProbeBindAddress: opts.ProbeAddr}
+	metricsAddr := opts.MetricsAddr
+	if metricsAddr == "" {
+		metricsAddr = "0" // controller-runtime's word for none
+	}
+	mgrOpts := ctrl.Options{Scheme: scheme, Metrics: server.Options{BindAddress: metricsAddr}, HealthProbeBindAddress: opts.ProbeAddr}
 	if opts.Namespace != "" {
 		mgrOpts.Cache.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
 	}

@@ -57,7 +57,10 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	status := app.Status.DeepCopy()
 	before := readyOf(status)
+	start := time.Now()
 	res, err := r.sync(ctx, &app)
+	drift := res != nil && res.Revision == app.Status.LastAppliedRevision && app.Status.ObservedGeneration == app.Generation
+	observe(app.Namespace, app.Name, time.Since(start), res, err, drift)
 	setStatus(status, &app, res, err)
 	r.emit(&app, before, status, res, err)
 	if res != nil {
