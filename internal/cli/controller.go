@@ -34,6 +34,8 @@ with --kubeconfig/--context. The CRD is deploy/crds.`,
 	f.IntVar(&opts.Concurrency, "concurrency", 4, "Applications reconciled at once")
 	f.StringVar(&opts.ProbeAddr, "health-probe-address", ":8081", "address of /healthz and /readyz (empty: none)")
 	f.StringVar(&opts.MetricsAddr, "metrics-address", ":8080", "address of /metrics, Prometheus (empty: none)")
+	f.BoolVar(&opts.LeaderElection, "leader-elect", false, "hold the Lease tugboat-controller so that only one replica reconciles")
+	f.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "tugboat-system", "namespace of the leader election Lease")
 	f.StringVar(&opts.CacheDir, "cache-dir", "", "git mirrors and charts (default: the user cache dir)")
 	return cmd
 }

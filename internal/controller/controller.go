@@ -53,6 +53,10 @@ type Options struct {
 	ProbeAddr string
 	// MetricsAddr serves Prometheus metrics on /metrics; empty serves none.
 	MetricsAddr string
+	// LeaderElection lets only one of several replicas reconcile, holding
+	// the Lease tugboat-controller in LeaderElectionNamespace.
+	LeaderElection          bool
+	LeaderElectionNamespace string
 	// Logger receives the controller's and the pipeline's logs.
 	Logger *slog.Logger
 }
@@ -77,7 +81,14 @@ func Run(ctx context.Context, opts Options) error {
 	if metricsAddr == "" {
 		metricsAddr = "0" // controller-runtime's word for none
 	}
-	mgrOpts := ctrl.Options{Scheme: scheme, Metrics: server.Options{BindAddress: metricsAddr}, HealthProbeBindAddress: opts.ProbeAddr}
+	mgrOpts := ctrl.Options{
+		Scheme: scheme, Metrics: server.Options{BindAddress: metricsAddr}, HealthProbeBindAddress: opts.ProbeAddr,
+		LeaderElection: opts.LeaderElection, LeaderElectionID: "tugboat-controller",
+		LeaderElectionNamespace: opts.LeaderElectionNamespace,
+		// A replica that stops leading gives the Lease up at once, so the
+		// next one takes over without waiting for it to expire.
+		LeaderElectionReleaseOnCancel: true,
+	}
 	if opts.Namespace != "" {
 		mgrOpts.Cache.DefaultNamespaces = map[string]cache.Config{opts.Namespace: {}}
 	}
