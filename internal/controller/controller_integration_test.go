@@ -59,7 +59,7 @@ func TestControllerSyncs(t *testing.T) {
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripper(func(req *http.Request) (*http.Response, error) {
 			if req.Method != http.MethodGet && req.URL.Query().Get("dryRun") == "" && !strings.Contains(req.URL.Path, "/apis/tugboat.dev/") &&
-				!strings.Contains(req.URL.Path, "/leases/") && !strings.HasSuffix(req.URL.Path, "/events") {
+				!strings.Contains(req.URL.Path, "/leases") && !strings.HasSuffix(req.URL.Path, "/events") {
 				mu.Lock()
 				writes = append(writes, req.Method+" "+req.URL.Path)
 				mu.Unlock()
@@ -69,7 +69,9 @@ func TestControllerSyncs(t *testing.T) {
 	})
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- Run(runCtx, Options{Config: cfg, CacheDir: t.TempDir(), Concurrency: 2}) }()
+	go func() {
+		done <- Run(runCtx, Options{Config: cfg, CacheDir: t.TempDir(), Concurrency: 2, LeaderElection: true, LeaderElectionNamespace: ns})
+	}()
 	t.Cleanup(func() {
 		stop()
 		if err := <-done; err != nil {
@@ -97,6 +99,9 @@ func TestControllerSyncs(t *testing.T) {
 		t.Errorf("taking over the pushed app wrote: %v", writes)
 	}
 	mu.Unlock()
+	if _, err := cs.CoordinationV1().Leases(ns).Get(ctx, "tugboat-controller", metav1.GetOptions{}); err != nil {
+		t.Errorf("the leader's Lease: %v", err)
+	}
 
 	// Several checks of an unchanged source: no write to the Application.
 	before := resourceVersion(ctx, t, dyn, ns)
