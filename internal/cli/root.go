@@ -96,6 +96,7 @@ from CI) and pull (the controller) without the cluster noticing.`,
 		newStatusCommand(opts),
 		newDeleteCommand(opts),
 		newControllerCommand(opts),
+		newGetCommand(opts),
 	)
 	return cmd
 }

@@ -66,6 +66,11 @@ func TestLayers(t *testing.T) {
 			forbidden: []string{"github.com/spf13/cobra", "sigs.k8s.io/controller-runtime"},
 		},
 		{
+			name:      "the webhook receiver is plain HTTP",
+			packages:  []string{"/internal/webhook"},
+			forbidden: []string{"github.com/spf13/cobra", "sigs.k8s.io/controller-runtime", "k8s.io/client-go"},
+		},
+		{
 			name:      "the engine does not know its drivers",
 			packages:  []string{"/internal/pipeline"},
 			forbidden: []string{module + "/internal/cli", module + "/internal/controller", "github.com/spf13/cobra"},
