@@ -1,14 +1,23 @@
 package cli
 
 import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/controller"
+	"github.com/tugboat-gitops/tugboat/internal/webhook"
 )
 
 func newControllerCommand(g *GlobalOptions) *cobra.Command {
 	var opts controller.Options
+	var receivers []string
+	var secretsDir string
 	cmd := &cobra.Command{
 		Use:   "controller",
 		Short: "Keep Application resources in sync, in the cluster or as a local process",
@@ -26,6 +35,9 @@ with --kubeconfig/--context. The CRD is deploy/crds.`,
 				return err
 			}
 			opts.Config, opts.Logger = c.Config, g.Logger()
+			if opts.Receivers, err = loadReceivers(receivers, secretsDir); err != nil {
+				return err
+			}
 			return controller.Run(cmd.Context(), opts)
 		},
 	}
@@ -34,8 +46,32 @@ with --kubeconfig/--context. The CRD is deploy/crds.`,
 	f.IntVar(&opts.Concurrency, "concurrency", 4, "Applications reconciled at once")
 	f.StringVar(&opts.ProbeAddr, "health-probe-address", ":8081", "address of /healthz and /readyz (empty: none)")
 	f.StringVar(&opts.MetricsAddr, "metrics-address", ":8080", "address of /metrics, Prometheus (empty: none)")
+	f.StringVar(&opts.WebhookAddr, "webhook-address", "", "address of the push webhook receivers, /hook/NAME (empty: none)")
+	f.StringArrayVar(&receivers, "webhook-receiver", nil, "a receiver, NAME=PROVIDER (github, gitlab, gitea, forgejo, bitbucket, generic); its secret is the file NAME in --webhook-secrets-dir (repeatable)")
+	f.StringVar(&secretsDir, "webhook-secrets-dir", "", "directory of the receivers' secrets, a file per receiver (a mounted Secret)")
 	f.BoolVar(&opts.LeaderElection, "leader-elect", false, "hold the Lease tugboat-controller so that only one replica reconciles")
 	f.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "tugboat-system", "namespace of the leader election Lease")
 	f.StringVar(&opts.CacheDir, "cache-dir", "", "git mirrors and charts (default: the user cache dir)")
 	return cmd
+}
+
+// loadReceivers builds the receivers NAME=PROVIDER, each with the secret
+// in the file NAME of dir.
+func loadReceivers(specs []string, dir string) ([]webhook.Receiver, error) {
+	var out []webhook.Receiver
+	for _, spec := range specs {
+		name, provider, ok := strings.Cut(spec, "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("--webhook-receiver %q: want NAME=PROVIDER", spec)
+		}
+		if dir == "" {
+			return nil, fmt.Errorf("--webhook-receiver %s: give --webhook-secrets-dir, where the file %s holds its secret", name, name)
+		}
+		secret, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("--webhook-receiver %s: secret: %w", name, err)
+		}
+		out = append(out, webhook.Receiver{Name: name, Provider: webhook.Provider(provider), Secret: bytes.TrimRight(secret, "\r\n")})
+	}
+	return out, nil
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
+	"github.com/tugboat-gitops/tugboat/internal/webhook"
 )
 
 // DefaultInterval is how often an Application's source is checked when
@@ -53,6 +54,10 @@ type Options struct {
 	ProbeAddr string
 	// MetricsAddr serves Prometheus metrics on /metrics; empty serves none.
 	MetricsAddr string
+	// WebhookAddr serves the push receivers on /hook/<name>; empty serves
+	// none.
+	WebhookAddr string
+	Receivers   []webhook.Receiver
 	// LeaderElection lets only one of several replicas reconcile, holding
 	// the Lease tugboat-controller in LeaderElectionNamespace.
 	LeaderElection          bool
@@ -127,6 +132,12 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.ProbeAddr != "" {
 		if err := addProbes(mgr); err != nil {
 			return err
+		}
+	}
+	if opts.WebhookAddr != "" {
+		hooks := &webhooks{addr: opts.WebhookAddr, receivers: opts.Receivers, client: mgr.GetClient(), events: r.drift.events}
+		if err := mgr.Add(hooks); err != nil {
+			return fmt.Errorf("controller: %w", err)
 		}
 	}
 	return mgr.Start(ctx)

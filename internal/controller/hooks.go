@@ -1,0 +1,78 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"slices"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
+	"github.com/tugboat-gitops/tugboat/internal/webhook"
+)
+
+// webhooks serves the push receivers and turns each push, coalesced per
+// repository, into an immediate check of the Applications that track
+// that repository and branch: only those, never the others.
+type webhooks struct {
+	addr      string
+	receivers []webhook.Receiver
+	client    client.Reader
+	events    chan<- event.GenericEvent
+}
+
+// Start serves until ctx ends; a manager runs it.
+func (w *webhooks) Start(ctx context.Context) error {
+	coalescer := webhook.NewCoalescer(ctx, func(p webhook.Push) { w.trigger(ctx, p) }, webhook.DefaultWindow)
+	defer coalescer.Stop()
+	h, err := webhook.NewHandler(w.receivers, coalescer.Add)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", w.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// trigger queues the Applications that track p's repository and one of
+// its branches (any, when the app names no ref or the push names none).
+func (w *webhooks) trigger(ctx context.Context, p webhook.Push) {
+	var apps v1alpha1.ApplicationList
+	if err := w.client.List(ctx, &apps); err != nil {
+		return
+	}
+	keys := map[string]bool{}
+	for _, r := range p.Repos {
+		keys[webhook.RepoKey(r)] = true
+	}
+	for _, a := range apps.Items {
+		if a.Spec.Suspend || !keys[webhook.RepoKey(a.Spec.Repo)] {
+			continue
+		}
+		if ref := a.Spec.Ref; ref != "" && !p.AnyRef() && !slices.Contains(p.Branches, ref) && len(p.Tags) == 0 {
+			continue
+		}
+		select {
+		case w.events <- event.GenericEvent{Object: &v1alpha1.Application{ObjectMeta: metav1.ObjectMeta{Namespace: a.Namespace, Name: a.Name}}}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
