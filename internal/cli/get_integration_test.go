@@ -23,31 +23,7 @@ func TestGetApps(t *testing.T) {
 	env := testenv.NewCluster(t, testenv.ClusterOptions{Name: "cli-get"})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c, err := cluster.FromConfig("test", env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "crds", "tugboat.dev_applications.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	crds, err := object.Decode("crd.yaml", data, object.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range crds {
-		if _, err := c.Apply(ctx, o, cluster.ApplyOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dyn := dynamic.NewForConfigOrDie(env.Config)
-	apps := dyn.Resource(applicationsResource).Namespace("default")
-	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		_, err := apps.List(ctx, metav1.ListOptions{})
-		return err == nil, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	apps := installApplicationCRD(ctx, t, env).Namespace("default")
 	for name, ready := range map[string]string{"web": "True", "api": "False"} {
 		u := &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": "tugboat.dev/v1alpha1", "kind": "Application",
@@ -71,4 +47,35 @@ func TestGetApps(t *testing.T) {
 		[]string{"NAME", "web", "True", "main@sha1:abc", "api", "False", "RenderFailed: apps/api/x.yaml: bad"})
 	checkRun(t, []string{"get", "apps", "web", "-A", "--kubeconfig", env.Kubeconfig}, ExitOK, "", []string{"NAMESPACE", "default", "web"})
 	checkRun(t, []string{"get", "apps", "-o", "json", "--kubeconfig", env.Kubeconfig}, ExitOK, "", []string{`"items"`, `"lastAppliedRevision": "main@sha1:abc"`})
+}
+
+// installApplicationCRD applies deploy/crds to env and waits until
+// Applications are served.
+func installApplicationCRD(ctx context.Context, t *testing.T, env *testenv.Cluster) dynamic.NamespaceableResourceInterface {
+	t.Helper()
+	c, err := cluster.FromConfig("test", env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "crds", "tugboat.dev_applications.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crds, err := object.Decode("crd.yaml", data, object.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range crds {
+		if _, err := c.Apply(ctx, o, cluster.ApplyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apps := dynamic.NewForConfigOrDie(env.Config).Resource(applicationsResource)
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := apps.List(ctx, metav1.ListOptions{})
+		return err == nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return apps
 }

@@ -97,6 +97,10 @@ from CI) and pull (the controller) without the cluster noticing.`,
 		newDeleteCommand(opts),
 		newControllerCommand(opts),
 		newGetCommand(opts),
+		newSyncCommand(opts),
+		newSuspendCommand(opts, true),
+		newSuspendCommand(opts, false),
+		newHistoryCommand(opts),
 	)
 	return cmd
 }

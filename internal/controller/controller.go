@@ -119,8 +119,8 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	err = ctrl.NewControllerManagedBy(mgr).
 		// Status writes bump no generation: the controller's own status
-		// patches never trigger it again.
-		For(&v1alpha1.Application{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// patches never trigger it again; `tug sync` changes an annotation.
+		For(&v1alpha1.Application{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		WatchesRawSource(source.Channel(r.drift.events, &handler.EnqueueRequestForObject{})).
 		// One controller per process in production; tests run several
 		// in one, and the name check only guards metric names.
