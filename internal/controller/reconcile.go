@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
@@ -52,8 +53,14 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if !app.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalize(ctx, &app)
+	}
 	if app.Spec.Suspend {
 		return ctrl.Result{}, nil
+	}
+	if err := r.addFinalizer(ctx, &app); err != nil {
+		return ctrl.Result{}, err
 	}
 	status := app.Status.DeepCopy()
 	before := readyOf(status)
@@ -145,6 +152,52 @@ func (r *reconciler) emit(app *v1alpha1.Application, before string, status *v1al
 	case err == nil && now != before && before != "":
 		r.events.Eventf(app, nil, corev1.EventTypeNormal, "Ready", "Reconcile", "revision %s is applied", res.Revision)
 	}
+}
+
+// finalizer makes deleting an Application that prunes delete what it owns
+// first, as Flux does; with prune off the objects stay.
+const finalizer = "tugboat.dev/prune"
+
+func prunes(app *v1alpha1.Application) bool {
+	return app.Spec.Sync.Prune == nil || *app.Spec.Sync.Prune
+}
+
+// addFinalizer puts the finalizer on an Application that prunes, and takes
+// it off one that no longer does.
+func (r *reconciler) addFinalizer(ctx context.Context, app *v1alpha1.Application) error {
+	has := controllerutil.ContainsFinalizer(app, finalizer)
+	if has == prunes(app) {
+		return nil
+	}
+	patched := app.DeepCopy()
+	if has {
+		controllerutil.RemoveFinalizer(patched, finalizer)
+	} else {
+		controllerutil.AddFinalizer(patched, finalizer)
+	}
+	if err := r.client.Patch(ctx, patched, client.MergeFrom(app)); err != nil {
+		return fmt.Errorf("finalizer of %s/%s: %w", app.Namespace, app.Name, err)
+	}
+	app.Finalizers = patched.Finalizers
+	return nil
+}
+
+// finalize deletes what a deleted Application owns (what its inventory
+// records and still carries its label, nothing else), then lets it go.
+func (r *reconciler) finalize(ctx context.Context, app *v1alpha1.Application) error {
+	nn := types.NamespacedName{Namespace: app.Namespace, Name: app.Name}
+	if controllerutil.ContainsFinalizer(app, finalizer) {
+		if _, err := r.pipeline.Delete(ctx, app.App().Name, r.dest, pipeline.Hooks{}); err != nil {
+			return fmt.Errorf("delete what %s owns: %w", nn, err)
+		}
+		patched := app.DeepCopy()
+		controllerutil.RemoveFinalizer(patched, finalizer)
+		if err := r.client.Patch(ctx, patched, client.MergeFrom(app)); err != nil {
+			return fmt.Errorf("finalizer of %s: %w", nn, err)
+		}
+	}
+	r.release(nn)
+	return nil
 }
 
 // release forgets a deleted Application: its app name and its drift.

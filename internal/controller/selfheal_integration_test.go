@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
@@ -87,6 +88,16 @@ func TestControllerSelfHeals(t *testing.T) {
 	start = time.Now()
 	waitFor(ctx, t, "the deleted ConfigMap re-created", func() bool { return color(ctx, t, cs, "heal") == "blue" })
 	t.Logf("deleted ConfigMap re-created after %s", time.Since(start).Round(time.Millisecond))
+
+	// Deleting an Application that prunes deletes what it owns; one that
+	// does not would leave it.
+	if err := dyn.Resource(applications).Namespace("heal").Delete(ctx, "web", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "the deleted Application's objects gone", func() bool {
+		_, err := dyn.Resource(applications).Namespace("heal").Get(ctx, "web", metav1.GetOptions{})
+		return apierrors.IsNotFound(err) && color(ctx, t, cs, "heal") == ""
+	})
 }
 
 // conditionOf is the status of the Application web's condition typ.
