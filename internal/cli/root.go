@@ -101,6 +101,8 @@ from CI) and pull (the controller) without the cluster noticing.`,
 		newSuspendCommand(opts, true),
 		newSuspendCommand(opts, false),
 		newHistoryCommand(opts),
+		newInstallCommand(opts),
+		newUninstallCommand(opts),
 	)
 	return cmd
 }

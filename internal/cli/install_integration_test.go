@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/tugboat-gitops/tugboat/internal/testenv"
+)
+
+// TestInstall: --export prints the CRD and the controller with the image;
+// install applies them and waits until the controller is ready; a second
+// install changes nothing; uninstall removes the controller and the CRD
+// and keeps tugboat-system, which holds every app's inventory.
+func TestInstall(t *testing.T) {
+	image := "127.0.0.1:5000/tug@sha256:" + strings.Repeat("ab", 32)
+	checkRun(t, []string{"install", "--export", "--image", image}, ExitOK, "",
+		[]string{"kind: CustomResourceDefinition", "kind: Deployment", "image: " + image, "name: tugboat-controller"})
+	checkRun(t, []string{"install", "--export"}, ExitFailure, "no controller image", nil)
+
+	env := testenv.NewCluster(t, testenv.ClusterOptions{Name: "cli-install"})
+	kc := []string{"--kubeconfig", env.Kubeconfig}
+	checkRun(t, append([]string{"install", "--image", image, "--timeout", "2m"}, kc...), ExitOK, "", []string{"tugboat on", "to create"})
+	checkRun(t, append([]string{"install", "--image", image}, kc...), ExitOK, "", []string{"0 to create, 0 to update, 0 to prune"})
+	checkRun(t, append([]string{"uninstall"}, kc...), ExitOK, "", []string{"tugboat removed"})
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cs := env.Clientset()
+	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := cs.AppsV1().Deployments("tugboat-system").Get(ctx, "tugboat-controller", metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	}); err != nil {
+		t.Error("the controller's Deployment is still there after uninstall")
+	}
+	if ns, err := cs.CoreV1().Namespaces().Get(ctx, "tugboat-system", metav1.GetOptions{}); err != nil || ns.DeletionTimestamp != nil {
+		t.Errorf("tugboat-system, which holds the inventories, was deleted: %v", err)
+	}
+}
