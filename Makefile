@@ -8,7 +8,7 @@ COMMIT  ?= $(shell git rev-parse --verify -q HEAD 2>/dev/null)
 LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
            -X $(PKG)/internal/version.Commit=$(COMMIT)
 
-.PHONY: build vet fmt fmt-check clean generate test test-unit testenv demo up bench
+.PHONY: build vet fmt fmt-check clean generate image test test-unit testenv demo up bench
 
 ## build: compile tug into bin/tug
 build:
@@ -29,6 +29,11 @@ fmt-check:
 ## generate: regenerate the API's deepcopy methods and deploy/crds with controller-gen
 generate:
 	$(GO) generate ./api/...
+
+## image: build the controller's image without Docker and push it to IMAGE_REPO; prints its digest reference
+image:
+	$(GO) run ./cmd/tug-image -repository "$(IMAGE_REPO)" -tag "$(VERSION)" -ldflags "$(LDFLAGS)" \
+		$(if $(IMAGE_USER),-username "$(IMAGE_USER)" -password-file "$(IMAGE_PASSWORD_FILE)")
 
 ## clean: remove build output
 clean:
