@@ -2,18 +2,14 @@ package cli
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 
-	"github.com/tugboat-gitops/tugboat/internal/cluster"
-	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/testenv"
 )
 
@@ -53,29 +49,8 @@ func TestGetApps(t *testing.T) {
 // Applications are served.
 func installApplicationCRD(ctx context.Context, t *testing.T, env *testenv.Cluster) dynamic.NamespaceableResourceInterface {
 	t.Helper()
-	c, err := cluster.FromConfig("test", env.Config)
-	if err != nil {
+	if err := env.InstallCRDs(ctx, filepath.Join("..", "..", "deploy", "crds", "tugboat.dev_applications.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "crds", "tugboat.dev_applications.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	crds, err := object.Decode("crd.yaml", data, object.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range crds {
-		if _, err := c.Apply(ctx, o, cluster.ApplyOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	apps := dynamic.NewForConfigOrDie(env.Config).Resource(applicationsResource)
-	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		_, err := apps.List(ctx, metav1.ListOptions{})
-		return err == nil, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return apps
+	return dynamic.NewForConfigOrDie(env.Config).Resource(applicationsResource)
 }

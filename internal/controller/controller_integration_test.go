@@ -21,7 +21,6 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
-	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 	"github.com/tugboat-gitops/tugboat/internal/render"
 	"github.com/tugboat-gitops/tugboat/internal/source"
@@ -46,11 +45,7 @@ func TestControllerSyncs(t *testing.T) {
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "git", Namespace: ns},
-		StringData: map[string]string{"username": git.Username, "password": git.Password}}
-	if _, err := cs.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	gitSecret(ctx, t, cs, ns, git)
 
 	pushApply(ctx, t, env, git.HTTPURL("envs"), ns, source.Credentials{Username: git.Username, Password: git.Password})
 	var writes []string
@@ -67,30 +62,10 @@ func TestControllerSyncs(t *testing.T) {
 			return rt.RoundTrip(req)
 		})
 	})
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(runCtx, Options{Config: cfg, CacheDir: t.TempDir(), Concurrency: 2, LeaderElection: true, LeaderElectionNamespace: ns})
-	}()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("controller: %v", err)
-		}
-	})
+	startController(ctx, t, Options{Config: cfg, CacheDir: t.TempDir(), Concurrency: 2, LeaderElection: true, LeaderElectionNamespace: ns})
 
 	dyn := dynamic.NewForConfigOrDie(env.Config)
-	app := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "tugboat.dev/v1alpha1", "kind": "Application",
-		"metadata": map[string]any{"name": "web", "namespace": ns},
-		"spec": map[string]any{
-			"repo": git.HTTPURL("envs"), "path": "apps/web", "interval": "1s",
-			"secretRef": map[string]any{"name": "git"},
-		},
-	}}
-	if _, err := dyn.Resource(applications).Namespace(ns).Create(ctx, app, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	createApp(ctx, t, dyn, ns, map[string]any{"repo": git.HTTPURL("envs"), "path": "apps/web", "interval": "1s"})
 	waitFor(ctx, t, "Ready and blue", func() bool {
 		return ready(ctx, t, dyn, ns) == "True" && color(ctx, t, cs, ns) == "blue"
 	})
@@ -172,28 +147,9 @@ func configMap(color string) string {
 // installCRD applies deploy/crds and waits until it is served.
 func installCRD(ctx context.Context, t *testing.T, env *testenv.Cluster) {
 	t.Helper()
-	c, err := cluster.FromConfig("test", env.Config)
-	if err != nil {
+	if err := env.InstallCRDs(ctx, filepath.Join("..", "..", "deploy", "crds", "tugboat.dev_applications.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "crds", "tugboat.dev_applications.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := object.Decode("tugboat.dev_applications.yaml", data, object.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range objs {
-		if _, err := c.Apply(ctx, o, cluster.ApplyOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dyn := dynamic.NewForConfigOrDie(env.Config)
-	waitFor(ctx, t, "the CRD served", func() bool {
-		_, err := dyn.Resource(applications).List(ctx, metav1.ListOptions{})
-		return err == nil
-	})
 }
 
 func gitRepo(t *testing.T, files map[string]string) (*testenv.GitServer, *testenv.WorkTree) {
@@ -284,4 +240,42 @@ func color(ctx context.Context, t *testing.T, cs kubernetes.Interface, ns string
 		t.Fatal(err)
 	}
 	return cm.Data["color"]
+}
+
+// gitSecret creates the Secret git in ns with the server's credentials.
+func gitSecret(ctx context.Context, t *testing.T, cs kubernetes.Interface, ns string, git *testenv.GitServer) {
+	t.Helper()
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "git", Namespace: ns},
+		StringData: map[string]string{"username": git.Username, "password": git.Password}}
+	if _, err := cs.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startController runs a controller with opts until the test ends.
+func startController(ctx context.Context, t *testing.T, opts Options) {
+	t.Helper()
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- Run(runCtx, opts) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("controller: %v", err)
+		}
+	})
+}
+
+// createApp creates the Application web in ns with spec, its source's
+// credentials in the Secret git.
+func createApp(ctx context.Context, t *testing.T, dyn dynamic.Interface, ns string, spec map[string]any) {
+	t.Helper()
+	spec["secretRef"] = map[string]any{"name": "git"}
+	app := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "tugboat.dev/v1alpha1", "kind": "Application",
+		"metadata": map[string]any{"name": "web", "namespace": ns}, "spec": spec,
+	}}
+	if _, err := dyn.Resource(applications).Namespace(ns).Create(ctx, app, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -30,35 +30,13 @@ func TestControllerSelfHeals(t *testing.T) {
 		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "git", Namespace: ns},
-			StringData: map[string]string{"username": git.Username, "password": git.Password}}
-		if _, err := cs.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		gitSecret(ctx, t, cs, ns, git)
 	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- Run(runCtx, Options{Config: env.Config, CacheDir: t.TempDir(), Concurrency: 2}) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("controller: %v", err)
-		}
-	})
+	startController(ctx, t, Options{Config: env.Config, CacheDir: t.TempDir(), Concurrency: 2})
 	for ns, heal := range map[string]bool{"heal": true, "watch": false} {
-		app := &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "tugboat.dev/v1alpha1", "kind": "Application",
-			"metadata": map[string]any{"name": "web", "namespace": ns},
-			"spec": map[string]any{
-				// App names are unique in a destination cluster: two
-				// Applications named web get their own.
-				"name": ns, "repo": git.HTTPURL("envs"), "path": "apps/web", "interval": "1h", "selfHeal": heal,
-				"secretRef": map[string]any{"name": "git"},
-			},
-		}}
-		if _, err := dyn.Resource(applications).Namespace(ns).Create(ctx, app, metav1.CreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		// App names are unique in a destination cluster: two Applications
+		// named web get their own.
+		createApp(ctx, t, dyn, ns, map[string]any{"name": ns, "repo": git.HTTPURL("envs"), "path": "apps/web", "interval": "1h", "selfHeal": heal})
 		waitFor(ctx, t, ns+": Ready", func() bool { return ready(ctx, t, dyn, ns) == "True" && color(ctx, t, cs, ns) == "blue" })
 	}
 

@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/tugboat-gitops/tugboat/internal/testenv"
@@ -33,34 +30,12 @@ func TestControllerWebhook(t *testing.T) {
 	cs := env.Clientset()
 	dyn := dynamic.NewForConfigOrDie(env.Config)
 	ns := "default"
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "git", Namespace: ns},
-		StringData: map[string]string{"username": git.Username, "password": git.Password}}
-	if _, err := cs.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	gitSecret(ctx, t, cs, ns, git)
 	addr := freeAddr(t)
 	hookSecret := []byte("s3cret-hook")
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(runCtx, Options{Config: env.Config, CacheDir: t.TempDir(), WebhookAddr: addr,
-			Receivers: []webhook.Receiver{{Name: "gh", Provider: webhook.GitHub, Secret: hookSecret}}})
-	}()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("controller: %v", err)
-		}
-	})
-	app := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "tugboat.dev/v1alpha1", "kind": "Application",
-		"metadata": map[string]any{"name": "web", "namespace": ns},
-		"spec": map[string]any{"repo": git.HTTPURL("envs"), "path": "apps/web", "interval": "1h",
-			"secretRef": map[string]any{"name": "git"}},
-	}}
-	if _, err := dyn.Resource(applications).Namespace(ns).Create(ctx, app, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	startController(ctx, t, Options{Config: env.Config, CacheDir: t.TempDir(), WebhookAddr: addr,
+		Receivers: []webhook.Receiver{{Name: "gh", Provider: webhook.GitHub, Secret: hookSecret}}})
+	createApp(ctx, t, dyn, ns, map[string]any{"repo": git.HTTPURL("envs"), "path": "apps/web", "interval": "1h"})
 	waitFor(ctx, t, "Ready and blue", func() bool { return ready(ctx, t, dyn, ns) == "True" && color(ctx, t, cs, ns) == "blue" })
 
 	push(t, wt, "apps/web/cm.yaml", configMap("green"))
