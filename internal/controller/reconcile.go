@@ -22,6 +22,7 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/failure"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 	"github.com/tugboat-gitops/tugboat/internal/source"
 )
@@ -80,7 +81,20 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, fmt.Errorf("status of %s: %w", req, perr)
 		}
 	}
-	return ctrl.Result{RequeueAfter: jitter(interval(&app))}, nil
+	return ctrl.Result{RequeueAfter: jitter(next(&app, err))}, nil
+}
+
+// retryAfter bounds the wait after a failure that a retry may cure (git
+// unreachable, an API server that went away): sooner than a long interval.
+const retryAfter = 30 * time.Second
+
+// next is when to check app again after a sync that ended with err.
+func next(app *v1alpha1.Application, err error) time.Duration {
+	d := interval(app)
+	if f, ok := failure.Of(err); err != nil && (!ok || f.Retryable()) && d > retryAfter {
+		return retryAfter
+	}
+	return d
 }
 
 // sync runs the pipeline for app.

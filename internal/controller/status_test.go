@@ -3,6 +3,7 @@ package controller
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -69,5 +70,23 @@ func TestSetStatus(t *testing.T) {
 				t.Errorf("a repeated outcome changed the status:\n%+v\n%+v", s, again)
 			}
 		})
+	}
+}
+
+func TestNext(t *testing.T) {
+	hour := &v1alpha1.Application{Spec: v1alpha1.ApplicationSpec{Interval: &metav1.Duration{Duration: time.Hour}}}
+	tests := []struct {
+		name string
+		err  error
+		want time.Duration
+	}{
+		{"ok: the interval", nil, time.Hour},
+		{"retryable: sooner", failure.New(failure.Fetch, "FetchFailed", false, errors.New("refused")), retryAfter},
+		{"stalled: the interval, a new commit is needed", failure.New(failure.Render, "RenderFailed", true, errors.New("bad")), time.Hour},
+	}
+	for _, tt := range tests {
+		if got := next(hour, tt.err); got != tt.want {
+			t.Errorf("%s: next = %s, want %s", tt.name, got, tt.want)
+		}
 	}
 }
