@@ -115,6 +115,16 @@ func TestControllerSyncs(t *testing.T) {
 	waitFor(ctx, t, "recovered by the next commit", func() bool {
 		return ready(ctx, t, dyn, ns) == "True" && color(ctx, t, cs, ns) == "red"
 	})
+
+	// The git server goes away: Ready=False with the fetch's reason, and
+	// what is live stays.
+	git.Stop()
+	waitFor(ctx, t, "Ready=False when git is unreachable", func() bool {
+		return ready(ctx, t, dyn, ns) == "False" && condition(getApp(ctx, t, dyn, ns), "reason") == "FetchFailed"
+	})
+	if color(ctx, t, cs, ns) != "red" {
+		t.Error("an unreachable source changed or pruned what is live")
+	}
 }
 
 // pushApply applies the app as `tug apply` from CI would, under the name
