@@ -21,7 +21,7 @@ func (p *Pipeline) fetchGit(ctx context.Context, src SourceSpec) (*source.Artifa
 	if err != nil {
 		return nil, "", err
 	}
-	art, err := s.Fetch(ctx)
+	art, err := p.fetches.do(fetchKey(src), func() (*source.Artifact, error) { return s.Fetch(ctx) })
 	if err != nil {
 		return nil, "", err
 	}

@@ -22,6 +22,7 @@ type Pipeline struct {
 	CacheDir string
 	renderer *render.Engine
 	log      *slog.Logger
+	fetches  fetchGroup
 }
 
 // Options configure New.
