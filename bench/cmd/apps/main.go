@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -80,16 +81,23 @@ func run(ctx context.Context, n, concurrency int, steady time.Duration, interval
 	}()
 	dyn := dynamic.NewForConfigOrDie(c.Config)
 	start := time.Now()
+	// Created concurrently, as `kubectl apply -f` of a list would.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(32)
 	for i := range n {
-		app := &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "tugboat.dev/v1alpha1", "kind": "Application",
-			"metadata": map[string]any{"name": fmt.Sprintf("app-%04d", i), "namespace": "default"},
-			"spec": map[string]any{"repo": git.HTTPURL("envs"), "path": fmt.Sprintf("apps/app-%04d", i),
-				"interval": interval, "secretRef": map[string]any{"name": "git"}},
-		}}
-		if _, err := dyn.Resource(applications).Namespace("default").Create(ctx, app, metav1.CreateOptions{}); err != nil {
+		g.Go(func() error {
+			app := &unstructured.Unstructured{Object: map[string]any{
+				"apiVersion": "tugboat.dev/v1alpha1", "kind": "Application",
+				"metadata": map[string]any{"name": fmt.Sprintf("app-%04d", i), "namespace": "default"},
+				"spec": map[string]any{"repo": git.HTTPURL("envs"), "path": fmt.Sprintf("apps/app-%04d", i),
+					"interval": interval, "secretRef": map[string]any{"name": "git"}},
+			}}
+			_, err := dyn.Resource(applications).Namespace("default").Create(gctx, app, metav1.CreateOptions{})
 			return err
-		}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	if err := allReady(ctx, dyn, n); err != nil {
 		return err
