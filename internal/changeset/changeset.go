@@ -101,6 +101,19 @@ func (c *Change) Done(err error) {
 	}
 }
 
+// Wrote reports whether carrying c out wrote to the cluster.
+func (c *Change) Wrote() bool { return c.Outcome == Applied || c.Outcome == Pruned }
+
+// Wrote reports whether carrying s out wrote anything to the cluster.
+func (s *Set) Wrote() bool {
+	for i := range s.Changes {
+		if s.Changes[i].Wrote() {
+			return true
+		}
+	}
+	return false
+}
+
 // Copy returns a copy of s that can be completed without changing s: the
 // planned set stays what was planned.
 func (s *Set) Copy() *Set {

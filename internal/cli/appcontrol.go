@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -30,8 +32,9 @@ func (a *appControl) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&a.namespace, "namespace", "n", "", "the Application's namespace (default: the context's)")
 }
 
-// patch merge-patches the Application name with patch, as JSON.
-func (a *appControl) patch(g *GlobalOptions, cmd *cobra.Command, name string, patch map[string]any) (*v1alpha1.Application, error) {
+// get reads the Application name, or with a patch merge-patches it
+// first, and returns it as it then is.
+func (a *appControl) get(g *GlobalOptions, cmd *cobra.Command, name string, patch map[string]any) (*v1alpha1.Application, error) {
 	c, err := cluster.Connect(g.Kubeconfig, g.Context)
 	if err != nil {
 		return nil, err
@@ -41,7 +44,7 @@ func (a *appControl) patch(g *GlobalOptions, cmd *cobra.Command, name string, pa
 		ns = c.DefaultNamespace()
 	}
 	res := c.Dynamic.Resource(applicationsResource).Namespace(ns)
-	var u any
+	var u *unstructured.Unstructured
 	if patch == nil {
 		u, err = res.Get(cmd.Context(), name, metav1.GetOptions{})
 	} else {
@@ -55,8 +58,7 @@ func (a *appControl) patch(g *GlobalOptions, cmd *cobra.Command, name string, pa
 		return nil, fmt.Errorf("Application %s/%s: %w", ns, name, err)
 	}
 	var app v1alpha1.Application
-	obj := u.(interface{ UnstructuredContent() map[string]any }).UnstructuredContent()
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj, &app); err != nil {
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &app); err != nil {
 		return nil, err
 	}
 	return &app, nil
@@ -69,7 +71,7 @@ func newSyncCommand(g *GlobalOptions) *cobra.Command {
 		Short: "Ask the controller to check an Application now",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := a.patch(g, cmd, args[0], map[string]any{"metadata": map[string]any{"annotations": map[string]any{
+			_, err := a.get(g, cmd, args[0], map[string]any{"metadata": map[string]any{"annotations": map[string]any{
 				AnnotationRequestedAt: time.Now().UTC().Format(time.RFC3339Nano)}}})
 			if err == nil {
 				fmt.Fprintf(g.Streams.Out, "Application %s: sync requested\n", args[0])
@@ -90,7 +92,7 @@ func newSuspendCommand(g *GlobalOptions, suspend bool) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: use, Short: short, Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := a.patch(g, cmd, args[0], map[string]any{"spec": map[string]any{"suspend": suspend}})
+			_, err := a.get(g, cmd, args[0], map[string]any{"spec": map[string]any{"suspend": suspend}})
 			if err == nil {
 				fmt.Fprintf(g.Streams.Out, "Application %s: %s\n", args[0], done)
 			}
@@ -108,7 +110,7 @@ func newHistoryCommand(g *GlobalOptions) *cobra.Command {
 		Short: "Show an Application's last syncs that changed something or failed",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			app, err := a.patch(g, cmd, args[0], nil)
+			app, err := a.get(g, cmd, args[0], nil)
 			if err != nil {
 				return err
 			}
@@ -127,7 +129,7 @@ func (h *historyOutput) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tREVISION\tRESULT\tCHANGES\tMESSAGE")
 	for _, r := range h.History {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Time.UTC().Format(time.RFC3339), r.Revision, r.Result, r.Changes, truncateCell(oneLine(r.Message), 80))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Time.UTC().Format(time.RFC3339), r.Revision, r.Result, r.Changes, truncate(strings.TrimSpace(oneLine(r.Message)), 80))
 	}
 	return tw.Flush()
 }

@@ -91,7 +91,7 @@ func (o *appsOutput) WriteText(w io.Writer) error {
 		if a.Spec.Suspend {
 			status = "Suspended"
 		}
-		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s", a.Name, ready, a.Status.LastAppliedRevision, truncateCell(status, 80),
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s", a.Name, ready, a.Status.LastAppliedRevision, truncate(strings.TrimSpace(status), 80),
 			duration.HumanDuration(time.Since(a.CreationTimestamp.Time)))
 		if o.allNamespaces {
 			row = a.Namespace + "\t" + row
@@ -99,12 +99,4 @@ func (o *appsOutput) WriteText(w io.Writer) error {
 		fmt.Fprintln(tw, row)
 	}
 	return tw.Flush()
-}
-
-func truncateCell(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
 }

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 
@@ -100,9 +101,7 @@ func (d *driftWatch) queue(o any) {
 	}
 	d.mu.Unlock()
 	for _, a := range apps {
-		select {
-		case d.events <- event.GenericEvent{Object: &v1alpha1.Application{ObjectMeta: metav1.ObjectMeta{Namespace: a.Namespace, Name: a.Name}}}:
-		case <-d.ctx.Done():
+		if !enqueue(d.ctx, d.events, a) {
 			return
 		}
 	}
@@ -121,7 +120,7 @@ func drifted(old, cur any) bool {
 	if o.Generation != c.Generation || o.DeletionTimestamp == nil && c.DeletionTimestamp != nil {
 		return true
 	}
-	if !equalMaps(o.Labels, c.Labels) || !equalMaps(o.Annotations, c.Annotations) {
+	if !maps.Equal(o.Labels, c.Labels) || !maps.Equal(o.Annotations, c.Annotations) {
 		return true
 	}
 	return !slices.EqualFunc(specFields(o.ManagedFields), specFields(c.ManagedFields), func(a, b metav1.ManagedFieldsEntry) bool {
@@ -140,14 +139,13 @@ func specFields(entries []metav1.ManagedFieldsEntry) []metav1.ManagedFieldsEntry
 	return out
 }
 
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
+// enqueue asks the reconciler to check the Application app now; false
+// when ctx ended first.
+func enqueue(ctx context.Context, events chan<- event.GenericEvent, app types.NamespacedName) bool {
+	select {
+	case events <- event.GenericEvent{Object: &v1alpha1.Application{ObjectMeta: metav1.ObjectMeta{Namespace: app.Namespace, Name: app.Name}}}:
+		return true
+	case <-ctx.Done():
 		return false
 	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }

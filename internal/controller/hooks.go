@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
@@ -69,9 +69,7 @@ func (w *webhooks) trigger(ctx context.Context, p webhook.Push) {
 		if ref := a.Spec.Ref; ref != "" && !p.AnyRef() && !slices.Contains(p.Branches, ref) && len(p.Tags) == 0 {
 			continue
 		}
-		select {
-		case w.events <- event.GenericEvent{Object: &v1alpha1.Application{ObjectMeta: metav1.ObjectMeta{Namespace: a.Namespace, Name: a.Name}}}:
-		case <-ctx.Done():
+		if !enqueue(ctx, w.events, types.NamespacedName{Namespace: a.Namespace, Name: a.Name}) {
 			return
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
-	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 )
 
@@ -45,7 +44,7 @@ func observe(ns, name string, took time.Duration, res *pipeline.Result, err erro
 	}
 	wrote := false
 	for _, c := range res.ChangeSet.Changes {
-		if c.Outcome == changeset.Applied || c.Outcome == changeset.Pruned {
+		if c.Wrote() {
 			objectsChanged.WithLabelValues(ns, name, string(c.Action)).Inc()
 			wrote = true
 		}

@@ -1,8 +1,6 @@
 package controller
 
 import (
-	"errors"
-
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -43,15 +41,7 @@ func readyOf(status *v1alpha1.ApplicationStatus) string {
 
 // changed reports whether a sync wrote anything to the cluster.
 func changed(res *pipeline.Result) bool {
-	if res == nil || res.ChangeSet == nil {
-		return false
-	}
-	for _, c := range res.ChangeSet.Changes {
-		if c.Outcome == changeset.Applied || c.Outcome == changeset.Pruned {
-			return true
-		}
-	}
-	return false
+	return res != nil && res.ChangeSet != nil && res.ChangeSet.Wrote()
 }
 
 // record puts the sync at the head of the status's history.
@@ -86,8 +76,7 @@ func summary(cs *changeset.Set) *v1alpha1.InventorySummary {
 }
 
 func reasonOf(err error) string {
-	var f *failure.Error
-	if errors.As(err, &f) {
+	if f, ok := failure.Of(err); ok {
 		return f.Reason
 	}
 	return "Failed"
@@ -117,11 +106,9 @@ func setConditions(status *v1alpha1.ApplicationStatus, app *v1alpha1.Application
 		}
 		return
 	}
-	reason, isStalled := "Failed", false
-	var f *failure.Error
-	if errors.As(err, &f) {
-		reason, isStalled = f.Reason, f.Stalled
-	}
+	reason := reasonOf(err)
+	f, ok := failure.Of(err)
+	isStalled := ok && f.Stalled
 	setCondition(status, v1alpha1.ReadyCondition, metav1.ConditionFalse, reason, truncate(err.Error(), 4096), app)
 	stalledStatus := metav1.ConditionFalse
 	if isStalled {
