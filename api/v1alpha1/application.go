@@ -17,6 +17,11 @@ const (
 	SyncedCondition = "Synced"
 )
 
+// RequestedAtAnnotation, set to a new value, asks the controller to sync
+// an Application now (`tug sync`); status.lastHandledRequestedAt echoes
+// the value once a sync has handled it.
+const RequestedAtAnnotation = "tugboat.dev/requested-at"
+
 // Application is an app that the controller keeps in sync: the same spec
 // as an entry of tugboat.yaml, as a resource.
 //
@@ -26,6 +31,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="has(self.spec.name) || self.metadata.name.matches('^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$')",message="metadata.name: want a DNS label (it names the app) unless spec.name is given"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Revision",type=string,JSONPath=`.status.lastAppliedRevision`
+// +kubebuilder:printcolumn:name="Health",type=string,JSONPath=`.status.health`
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Application struct {
@@ -62,7 +68,41 @@ type ApplicationSpec struct {
 	// or token, or identity (an SSH private key) and known_hosts.
 	// +optional
 	SecretRef *LocalSecretReference `json:"secretRef,omitempty"`
+	// Retry says how soon a failure that a retry may cure (git
+	// unreachable, an API server that went away) is tried again: after
+	// initialInterval, then twice as long each time, up to maxInterval and
+	// never beyond interval. A failure that only a change can cure waits
+	// for the interval.
+	// +optional
+	Retry *RetrySpec `json:"retry,omitempty"`
 }
+
+// RetrySpec is an exponential backoff.
+type RetrySpec struct {
+	// InitialInterval is the wait after the first failure (default 5s).
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
+	InitialInterval *metav1.Duration `json:"initialInterval,omitempty"`
+	// MaxInterval caps the wait (default 5m).
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
+	MaxInterval *metav1.Duration `json:"maxInterval,omitempty"`
+}
+
+// Health values of an Application: the worst of its objects' kstatus
+// statuses, worst last.
+const (
+	// HealthHealthy: every object is Current.
+	HealthHealthy = "Healthy"
+	// HealthUnknown: an object's status could not be read.
+	HealthUnknown = "Unknown"
+	// HealthProgressing: an object is InProgress or Terminating.
+	HealthProgressing = "Progressing"
+	// HealthDegraded: an object Failed or is missing.
+	HealthDegraded = "Degraded"
+)
 
 // LocalSecretReference names a Secret in the referrer's namespace.
 type LocalSecretReference struct {
@@ -97,6 +137,17 @@ type ApplicationStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=10
 	History []SyncRecord `json:"history,omitempty"`
+	// Health is the worst health of the app's objects: Healthy,
+	// Progressing, Degraded or Unknown. It is read after a sync that
+	// changed something, and again while it is not Healthy.
+	// +optional
+	// +kubebuilder:validation:Enum=Healthy;Progressing;Degraded;Unknown
+	Health string `json:"health,omitempty"`
+	// LastHandledRequestedAt is the value of the tugboat.dev/requested-at
+	// annotation that the last sync handled, so that `tug sync --wait`
+	// knows when its request is done.
+	// +optional
+	LastHandledRequestedAt string `json:"lastHandledRequestedAt,omitempty"`
 }
 
 // MaxHistory is how many syncs an Application's status keeps.
