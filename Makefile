@@ -26,9 +26,11 @@ fmt:
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 
-## generate: regenerate the API's deepcopy methods and deploy/crds with controller-gen
+## generate: regenerate the API's deepcopy methods and deploy/crds with controller-gen, and copy the CRDs into the chart
 generate:
 	$(GO) generate ./api/...
+	rm -f deploy/chart/crds/*.yaml
+	cp deploy/crds/*.yaml deploy/chart/crds/
 
 ## image: build the controller's image without Docker and push it to IMAGE_REPO; prints its digest reference
 image:

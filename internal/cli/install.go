@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -14,66 +15,132 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/install"
+	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
+	"github.com/tugboat-gitops/tugboat/internal/source"
 )
 
+// installOptions are tug install's flags.
+type installOptions struct {
+	image                string
+	export, noWait       bool
+	timeout              time.Duration
+	noResolve            bool
+	registry             install.Registry
+	registryUser         string
+	registryPasswordFile string
+}
+
+// resolveTimeout bounds the registry lookup of --image's digest, so that
+// an unreachable registry fails the install instead of hanging it.
+const resolveTimeout = time.Minute
+
 func newInstallCommand(g *GlobalOptions) *cobra.Command {
-	var image string
-	var export, noWait bool
-	var timeout time.Duration
+	var o installOptions
 	cmd := &cobra.Command{
 		Use:   "install --image REF",
 		Short: "Install the controller and its CRD in a cluster (or print them with --export)",
 		Long: `Apply the Application CRD, the tugboat-system namespace, the controller's
 ServiceAccount and RBAC, and its Deployment running --image, as the app
 "tugboat", with the same engine as tug apply: a second install changes
-nothing, a new image rolls the Deployment. --export prints the objects.`,
+nothing, a new image rolls the Deployment. --export prints the objects.
+
+A tag in --image is resolved to its digest in the registry, so that the
+Deployment names one immutable image (repository@sha256:...): credentials
+come from the Docker config (~/.docker/config.json), or from
+--registry-username and --registry-password-file. A reference by digest
+is used as it is; --no-resolve keeps the tag.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			image, err := o.resolveImage(cmd.Context(), g.Streams.ErrOut)
+			if err != nil {
+				return err
+			}
 			objs, err := install.Objects(image)
 			if err != nil {
 				return err
 			}
-			if export {
+			if o.export {
 				return writeObjects(g.Streams.Out, g.Output, objs)
 			}
-			dir, err := os.MkdirTemp("", "tugboat-install-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
-			f, err := os.Create(filepath.Join(dir, "install.yaml"))
-			if err != nil {
-				return err
-			}
-			err = writeObjects(f, OutputYAML, objs)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-			c, err := cluster.Connect(g.Kubeconfig, g.Context)
-			if err != nil {
-				return err
-			}
-			app := pipeline.App{Name: install.App, Source: pipeline.SourceSpec{Dir: dir},
-				Sync: pipeline.SyncOptions{Prune: true, Wait: !noWait, Timeout: timeout}}
-			hooks, done := g.applyHooks()
-			defer done()
-			res, err := g.pipeline().Apply(cmd.Context(), app, c, hooks)
-			if res != nil {
-				fmt.Fprintf(g.Streams.Out, "tugboat on %s: %s\n", c.Name, res.ChangeSet.Summary())
-			}
-			return err
+			return applyInstall(cmd, g, o, objs)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&image, "image", "", "the controller's image, by digest (what `make image` printed)")
-	f.BoolVar(&export, "export", false, "print the objects instead of applying them")
-	f.BoolVar(&noWait, "no-wait", false, "do not wait for the controller to be ready")
-	f.DurationVar(&timeout, "timeout", 5*time.Minute, "how long to wait for the controller")
+	f.StringVar(&o.image, "image", "", "the controller's image: by digest (what `make image` printed), or a tag to resolve to its digest")
+	f.BoolVar(&o.export, "export", false, "print the objects instead of applying them")
+	f.BoolVar(&o.noWait, "no-wait", false, "do not wait for the controller to be ready")
+	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long to wait for the controller")
+	f.BoolVar(&o.noResolve, "no-resolve", false, "keep a tag in --image as it is instead of resolving it to a digest (the tag may move)")
+	f.StringVar(&o.registryUser, "registry-username", "", "user name for the registry of --image (default: the Docker config's credentials)")
+	f.StringVar(&o.registryPasswordFile, "registry-password-file", "", "file holding the password or token for --registry-username")
+	f.BoolVar(&o.registry.Insecure, "insecure-registry", false, "reach the registry of --image over plain HTTP (loopback registries are reached so anyway)")
 	return cmd
+}
+
+// resolveImage returns --image by digest: as given when it names one,
+// else resolved in the registry, unless --no-resolve, which warns that
+// the tag may later name another image.
+func (o installOptions) resolveImage(ctx context.Context, errOut io.Writer) (string, error) {
+	ref, err := install.ParseImage(o.image, o.registry)
+	if err != nil {
+		return "", err
+	}
+	if ref.Pinned() {
+		return ref.String(), nil
+	}
+	if o.noResolve {
+		fmt.Fprintf(errOut, "warning: --image %s is a tag, which can be moved to another image: the controller may run something else after a restart; give a digest\n", ref)
+		return ref.String(), nil
+	}
+	reg := o.registry
+	if o.registryPasswordFile != "" && o.registryUser == "" {
+		return "", fmt.Errorf("--registry-password-file needs --registry-username")
+	}
+	if o.registryUser != "" {
+		creds, err := source.CredentialFiles{Username: o.registryUser, PasswordFile: o.registryPasswordFile}.Load()
+		if err != nil {
+			return "", fmt.Errorf("registry credentials: %w", err)
+		}
+		reg.Username, reg.Password = creds.Username, creds.Password
+	}
+	ctx, cancel := context.WithTimeout(ctx, resolveTimeout)
+	defer cancel()
+	return ref.Pin(ctx, reg)
+}
+
+// applyInstall applies the installation as the app "tugboat", from a
+// directory holding it, as tug apply would apply a checkout.
+func applyInstall(cmd *cobra.Command, g *GlobalOptions, o installOptions, objs []*object.Object) error {
+	dir, err := os.MkdirTemp("", "tugboat-install-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	f, err := os.Create(filepath.Join(dir, "install.yaml"))
+	if err != nil {
+		return err
+	}
+	err = writeObjects(f, OutputYAML, objs)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	c, err := cluster.Connect(g.Kubeconfig, g.Context)
+	if err != nil {
+		return err
+	}
+	app := pipeline.App{Name: install.App, Source: pipeline.SourceSpec{Dir: dir},
+		Sync: pipeline.SyncOptions{Prune: true, Wait: !o.noWait, Timeout: o.timeout}}
+	hooks, done := g.applyHooks()
+	defer done()
+	res, err := g.pipeline().Apply(cmd.Context(), app, c, hooks)
+	if res != nil {
+		fmt.Fprintf(g.Streams.Out, "tugboat on %s: %s\n", c.Name, res.ChangeSet.Summary())
+	}
+	return err
 }
 
 func newUninstallCommand(g *GlobalOptions) *cobra.Command {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,4 +43,30 @@ func TestInstall(t *testing.T) {
 	if ns, err := cs.CoreV1().Namespaces().Get(ctx, "tugboat-system", metav1.GetOptions{}); err != nil || ns.DeletionTimestamp != nil {
 		t.Errorf("tugboat-system, which holds the inventories, was deleted: %v", err)
 	}
+}
+
+// TestInstallPinsDigest: tug install --export --image REPO:TAG resolves
+// the tag in the local registry, with the credentials of
+// --registry-username and --registry-password-file, and exports the
+// Deployment with REPO@DIGEST; without credentials the lookup fails, and
+// --no-resolve keeps the tag.
+func TestInstallPinsDigest(t *testing.T) {
+	reg := testenv.NewRegistry(t)
+	digest, err := reg.PushRandomImage(context.Background(), "tugboat/tug", "v0.1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	password := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(password, []byte(reg.Password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tag := reg.Host + "/tugboat/tug:v0.1.0"
+	out := checkRun(t, []string{"install", "--export", "--image", tag, "--insecure-registry",
+		"--registry-username", reg.Username, "--registry-password-file", password},
+		ExitOK, "", []string{"image: " + reg.Host + "/tugboat/tug@" + digest})
+	if strings.Contains(out, tag) {
+		t.Errorf("the export still names the tag %s", tag)
+	}
+	checkRun(t, []string{"install", "--export", "--image", tag}, ExitFailure, "resolve "+tag+" to a digest", nil)
+	checkRun(t, []string{"install", "--export", "--image", tag, "--no-resolve"}, ExitOK, "is a tag", []string{"image: " + tag})
 }
