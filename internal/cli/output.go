@@ -16,6 +16,10 @@ const (
 	OutputText OutputFormat = "text"
 	OutputJSON OutputFormat = "json"
 	OutputYAML OutputFormat = "yaml"
+	// OutputWide is the text form with more columns. Only commands whose
+	// result is a WideWriter offer it, in their own -o flag, so that the
+	// others refuse it when flags are parsed instead of ignoring it.
+	OutputWide OutputFormat = "wide"
 )
 
 // TextWriter is a command result that also knows its human-readable form.
@@ -24,12 +28,23 @@ type TextWriter interface {
 	WriteText(w io.Writer) error
 }
 
+// WideWriter is a result with a wider table for -o wide.
+type WideWriter interface {
+	TextWriter
+	WriteWide(w io.Writer) error
+}
+
 // Print writes v to w in the given format. JSON and YAML end with a newline
 // so the output composes with shell pipelines.
 func Print(w io.Writer, format OutputFormat, v TextWriter) error {
 	switch format {
 	case OutputText, "":
 		return v.WriteText(w)
+	case OutputWide:
+		if ww, ok := v.(WideWriter); ok {
+			return ww.WriteWide(w)
+		}
+		return fmt.Errorf("output format %q: this command has no wide form", format)
 	case OutputJSON:
 		b, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {

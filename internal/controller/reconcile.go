@@ -99,26 +99,14 @@ func next(app *v1alpha1.Application, err error) time.Duration {
 
 // sync runs the pipeline for app.
 func (r *reconciler) sync(ctx context.Context, app *v1alpha1.Application) (*pipeline.Result, error) {
-	if err := app.Validate(); err != nil {
-		return nil, stalled("InvalidSpec", err)
-	}
-	spec := app.App()
-	if err := r.claim(spec.Name, app); err != nil {
+	// The one conversion tug diff --application shares, so its diff is
+	// what this sync does.
+	pa, err := pipeline.FromApplication(app)
+	if err != nil {
 		return nil, err
 	}
-	if spec.Repo == "" && spec.Chart == nil {
-		return nil, stalled("InvalidSpec", fmt.Errorf("app %s: repo: an Application needs a git repository or a chart", spec.Name))
-	}
-	if spec.Destination.Context != "" || spec.Destination.Cluster != nil {
-		return nil, stalled("UnsupportedDestination", fmt.Errorf("app %s: destination: only the controller's own cluster is supported yet", spec.Name))
-	}
-	if spec.Destination.Namespace == "" {
-		// Objects that name no namespace go to the Application's.
-		spec.Destination.Namespace = app.Namespace
-	}
-	pa, err := pipeline.FromSpec(&spec, "")
-	if err != nil {
-		return nil, stalled("InvalidSpec", err)
+	if err := r.claim(pa.Name, app); err != nil {
+		return nil, err
 	}
 	if pa.Source.Credentials, err = r.credentials(ctx, app); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
+	"github.com/tugboat-gitops/tugboat/internal/failure"
 	"github.com/tugboat-gitops/tugboat/internal/render"
 )
 
@@ -38,6 +39,45 @@ func FromSpec(spec *v1alpha1.AppSpec, root string) (App, error) {
 	}
 	app.Sync = syncFromSpec(spec.Sync)
 	return app, nil
+}
+
+// FromApplication turns an Application into the App the controller syncs:
+// its spec, named after the Application unless spec.name says otherwise,
+// with objects that name no namespace going to the Application's
+// namespace. The controller and tug diff --application both call it, so
+// a diff shows what the controller would do.
+//
+// Credentials are left to the caller, which reads the Secret that
+// spec.secretRef names with its own client and passes its data to
+// source.CredentialsFromData. A spec the controller cannot sync is a
+// stalled failure: it needs a new spec, not a retry.
+func FromApplication(app *v1alpha1.Application) (App, error) {
+	if err := app.Validate(); err != nil {
+		return App{}, invalidSpec(err)
+	}
+	spec := app.App()
+	if spec.Repo == "" && spec.Chart == nil {
+		return App{}, invalidSpec(fmt.Errorf("app %s: repo: an Application needs a git repository or a chart", spec.Name))
+	}
+	if spec.Destination.Context != "" || spec.Destination.Cluster != nil {
+		return App{}, failure.New(failure.Validate, "UnsupportedDestination", true,
+			fmt.Errorf("app %s: destination: only the controller's own cluster is supported yet", spec.Name))
+	}
+	if spec.Destination.Namespace == "" {
+		// An Application's objects stay by it unless it says otherwise.
+		spec.Destination.Namespace = app.Namespace
+	}
+	// An Application has no checkout of its own: its manifests always come
+	// from its repo or chart, so there is no root to read a path from.
+	a, err := FromSpec(&spec, "")
+	if err != nil {
+		return App{}, invalidSpec(err)
+	}
+	return a, nil
+}
+
+func invalidSpec(err error) error {
+	return failure.New(failure.Validate, "InvalidSpec", true, err)
 }
 
 func renderFromSpec(spec *v1alpha1.AppSpec) (render.Request, error) {
