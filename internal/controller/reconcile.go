@@ -22,7 +22,6 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
-	"github.com/tugboat-gitops/tugboat/internal/failure"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 	"github.com/tugboat-gitops/tugboat/internal/source"
 )
@@ -41,6 +40,10 @@ type reconciler struct {
 	// destination cluster knows an app by its name alone (labels,
 	// inventory), so two Applications may not share one.
 	claims map[string]types.NamespacedName
+	// failures counts each Application's retryable failures in a row,
+	// for its backoff.
+	failures map[types.NamespacedName]int
+	checks   healthChecks
 }
 
 // Reconcile applies the Application's source through the pipeline, then
@@ -60,6 +63,8 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if app.Spec.Suspend {
 		return ctrl.Result{}, nil
 	}
+	ah := r.checks.hold(req.NamespacedName)
+	defer ah.mu.Unlock()
 	if err := r.addFinalizer(ctx, &app); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -70,6 +75,7 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	drift := res != nil && res.Revision == app.Status.LastAppliedRevision && app.Status.ObservedGeneration == app.Generation
 	observe(app.Namespace, app.Name, time.Since(start), res, err, drift)
 	setStatus(status, &app, res, err)
+	r.observeHealth(ctx, ah, status, res)
 	r.emit(&app, before, status, res, err)
 	if res != nil {
 		r.watch(req.NamespacedName, app.App().Name, res)
@@ -81,20 +87,19 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, fmt.Errorf("status of %s: %w", req, perr)
 		}
 	}
-	return ctrl.Result{RequeueAfter: jitter(next(&app, err))}, nil
+	r.scheduleHealth(req.NamespacedName, ah, status.Health)
+	return ctrl.Result{RequeueAfter: jitter(next(&app, err, r.countFailure(req.NamespacedName, err)))}, nil
 }
 
-// retryAfter bounds the wait after a failure that a retry may cure (git
-// unreachable, an API server that went away): sooner than a long interval.
-const retryAfter = 30 * time.Second
-
-// next is when to check app again after a sync that ended with err.
-func next(app *v1alpha1.Application, err error) time.Duration {
-	d := interval(app)
-	if f, ok := failure.Of(err); err != nil && (!ok || f.Retryable()) && d > retryAfter {
-		return retryAfter
+// next is when to check app again after a sync that ended with err, the
+// failures-th retryable failure in a row: a failure that a retry may
+// cure (git unreachable, an API server that went away) backs off from
+// soon; others wait for the interval, as a success does.
+func next(app *v1alpha1.Application, err error, failures int) time.Duration {
+	if !retryable(err) {
+		return interval(app)
 	}
-	return d
+	return backoff(app.Spec.Retry, failures, interval(app))
 }
 
 // sync runs the pipeline for app.
@@ -202,7 +207,8 @@ func (r *reconciler) finalize(ctx context.Context, app *v1alpha1.Application) er
 	return nil
 }
 
-// release forgets a deleted Application: its app name and its drift.
+// release forgets a deleted Application: its app name, its backoff, its
+// health and its drift.
 func (r *reconciler) release(app types.NamespacedName) {
 	r.mu.Lock()
 	for name, owner := range r.claims {
@@ -210,7 +216,9 @@ func (r *reconciler) release(app types.NamespacedName) {
 			delete(r.claims, name)
 		}
 	}
+	delete(r.failures, app)
 	r.mu.Unlock()
+	r.checks.forget(app)
 	r.drift.forget(app)
 }
 

@@ -22,6 +22,10 @@ func stalled(reason string, err error) error {
 func setStatus(status *v1alpha1.ApplicationStatus, app *v1alpha1.Application, res *pipeline.Result, err error) {
 	before := readyOf(status)
 	setConditions(status, app, res, err)
+	// Only a new request changes it, so a routine check writes nothing.
+	if v := app.Annotations[v1alpha1.RequestedAtAnnotation]; v != "" {
+		status.LastHandledRequestedAt = v
+	}
 	if res != nil && err == nil && !onlyPlanned(res.ChangeSet) {
 		status.Inventory = summary(res.ChangeSet)
 	}

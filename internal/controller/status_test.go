@@ -3,7 +3,6 @@ package controller
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -73,20 +72,29 @@ func TestSetStatus(t *testing.T) {
 	}
 }
 
-func TestNext(t *testing.T) {
-	hour := &v1alpha1.Application{Spec: v1alpha1.ApplicationSpec{Interval: &metav1.Duration{Duration: time.Hour}}}
+// TestRequestHandled: a sync echoes the tug sync request it handled, and
+// only a new request changes the status.
+func TestRequestHandled(t *testing.T) {
+	res := &pipeline.Result{Revision: "main@sha1:abc", ChangeSet: &changeset.Set{}}
 	tests := []struct {
-		name string
-		err  error
-		want time.Duration
+		name, annotation, before, want string
 	}{
-		{"ok: the interval", nil, time.Hour},
-		{"retryable: sooner", failure.New(failure.Fetch, "FetchFailed", false, errors.New("refused")), retryAfter},
-		{"stalled: the interval, a new commit is needed", failure.New(failure.Render, "RenderFailed", true, errors.New("bad")), time.Hour},
+		{"no request", "", "", ""},
+		{"a new request", "2026-01-02T03:04:05Z", "", "2026-01-02T03:04:05Z"},
+		{"the same request again", "2026-01-02T03:04:05Z", "2026-01-02T03:04:05Z", "2026-01-02T03:04:05Z"},
+		{"the annotation removed: the last one stays", "", "2026-01-02T03:04:05Z", "2026-01-02T03:04:05Z"},
 	}
 	for _, tt := range tests {
-		if got := next(hour, tt.err); got != tt.want {
-			t.Errorf("%s: next = %s, want %s", tt.name, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			app := &v1alpha1.Application{ObjectMeta: metav1.ObjectMeta{Name: "web", Generation: 1}}
+			if tt.annotation != "" {
+				app.Annotations = map[string]string{v1alpha1.RequestedAtAnnotation: tt.annotation}
+			}
+			s := v1alpha1.ApplicationStatus{LastHandledRequestedAt: tt.before}
+			setStatus(&s, app, res, nil)
+			if s.LastHandledRequestedAt != tt.want {
+				t.Errorf("lastHandledRequestedAt = %q, want %q", s.LastHandledRequestedAt, tt.want)
+			}
+		})
 	}
 }

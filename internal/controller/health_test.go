@@ -1,0 +1,102 @@
+package controller
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
+
+	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
+	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/health"
+	"github.com/tugboat-gitops/tugboat/internal/object"
+	"github.com/tugboat-gitops/tugboat/internal/pipeline"
+)
+
+func TestWorst(t *testing.T) {
+	tests := []struct {
+		name     string
+		statuses []health.Status
+		want     string
+	}{
+		{"no objects", nil, v1alpha1.HealthHealthy},
+		{"all current", []health.Status{health.Current, health.Current}, v1alpha1.HealthHealthy},
+		{"one in progress", []health.Status{health.Current, health.InProgress}, v1alpha1.HealthProgressing},
+		{"terminating", []health.Status{health.Terminating}, v1alpha1.HealthProgressing},
+		{"unreadable", []health.Status{health.Current, health.Unknown}, v1alpha1.HealthUnknown},
+		{"progress says more than unknown", []health.Status{health.Unknown, health.InProgress}, v1alpha1.HealthProgressing},
+		{"failed wins", []health.Status{health.InProgress, health.Failed, health.Unknown}, v1alpha1.HealthDegraded},
+		{"missing", []health.Status{health.Current, health.NotFound}, v1alpha1.HealthDegraded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var results []health.Result
+			for _, s := range tt.statuses {
+				results = append(results, health.Result{Status: s})
+			}
+			if got := worst(results); got != tt.want {
+				t.Errorf("worst = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNextHealthDelay(t *testing.T) {
+	var got []time.Duration
+	d := time.Duration(0)
+	for range 6 {
+		d = nextHealthDelay(d)
+		got = append(got, d)
+	}
+	want := []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 30 * time.Second, 30 * time.Second}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("delays %v, want %v", got, want)
+		}
+	}
+}
+
+// TestObserveHealth: what a sync's outcome does to status.health, and
+// when the objects are read. The cluster is unreachable, so a reading
+// shows as Unknown.
+func TestObserveHealth(t *testing.T) {
+	dest, err := cluster.FromConfig("nowhere", &rest.Config{Host: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &reconciler{dest: dest}
+	cm := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": "web", "namespace": "team"}}}
+	id := object.New(cm, "").ID()
+	set := func(o changeset.Outcome) *changeset.Set {
+		return &changeset.Set{Changes: []changeset.Change{{ID: id, Version: "v1", Desired: object.New(cm, ""), Outcome: o}}}
+	}
+	tests := []struct {
+		name   string
+		before string
+		res    *pipeline.Result
+		want   string
+	}{
+		{"healthy and nothing written: no read", v1alpha1.HealthHealthy, &pipeline.Result{ChangeSet: set(changeset.Kept)}, v1alpha1.HealthHealthy},
+		{"a write: read", v1alpha1.HealthHealthy, &pipeline.Result{ChangeSet: set(changeset.Applied)}, v1alpha1.HealthUnknown},
+		{"not healthy yet: read", v1alpha1.HealthProgressing, &pipeline.Result{ChangeSet: set(changeset.Kept)}, v1alpha1.HealthUnknown},
+		{"never read: read", "", &pipeline.Result{ChangeSet: set(changeset.Kept)}, v1alpha1.HealthUnknown},
+		{"a failed fetch says nothing", v1alpha1.HealthProgressing, nil, v1alpha1.HealthProgressing},
+		{"the pipeline waited: its results", v1alpha1.HealthHealthy, &pipeline.Result{ChangeSet: set(changeset.Applied),
+			Health: []health.Result{{ID: id, Status: health.Failed}}}, v1alpha1.HealthDegraded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			status := &v1alpha1.ApplicationStatus{Health: tt.before}
+			r.observeHealth(ctx, &appHealth{}, status, tt.res)
+			if status.Health != tt.want {
+				t.Errorf("health = %q, want %q", status.Health, tt.want)
+			}
+		})
+	}
+}
