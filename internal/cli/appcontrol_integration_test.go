@@ -17,7 +17,8 @@ import (
 
 // TestSyncSuspendResume drives a controller-run Application with an
 // interval of an hour from the command line: tug sync applies a pushed
-// commit now; a suspended app applies nothing, even when asked; resume
+// commit now, and with --wait returns once it is applied, failing on a
+// bad commit; a suspended app applies nothing, even when asked; resume
 // applies it; tug history lists the syncs.
 func TestSyncSuspendResume(t *testing.T) {
 	env := testenv.NewCluster(t, testenv.ClusterOptions{Name: "cli-sync"})
@@ -90,9 +91,31 @@ func TestSyncSuspendResume(t *testing.T) {
 	checkRun(t, append([]string{"sync", "web"}, kc...), ExitOK, "", []string{"sync requested"})
 	waitColor("green")
 
+	pushColor("yellow")
+	checkRun(t, append([]string{"sync", "web", "--wait", "--timeout", "1m"}, kc...), ExitOK, "", []string{"sync requested", "Ready=True Applied"})
+	if got := color(); got != "yellow" {
+		t.Errorf("sync --wait returned before the commit was applied: color %q", got)
+	}
+	if err := wt.WriteFile("apps/web/broken.yaml", "kind: [not, a, map\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wt.Commit("broken"); err != nil {
+		t.Fatal(err)
+	}
+	if err := wt.Push(); err != nil {
+		t.Fatal(err)
+	}
+	checkRun(t, append([]string{"sync", "web", "--wait"}, kc...), ExitFailure, "Ready=False RenderFailed", []string{"sync requested"})
+	if err := wt.Remove("apps/web/broken.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	pushColor("green")
+	checkRun(t, append([]string{"sync", "web", "--wait"}, kc...), ExitOK, "", []string{"Ready=True"})
+
 	checkRun(t, append([]string{"suspend", "web"}, kc...), ExitOK, "", []string{"suspended"})
 	pushColor("red")
 	checkRun(t, append([]string{"sync", "web"}, kc...), ExitOK, "", nil)
+	checkRun(t, append([]string{"sync", "web", "--wait"}, kc...), ExitFailure, "suspended", nil)
 	time.Sleep(2 * time.Second)
 	if got := color(); got != "green" {
 		t.Errorf("a suspended app was applied: color %q", got)
