@@ -38,6 +38,11 @@ import (
 // its spec sets no interval.
 const DefaultInterval = 5 * time.Minute
 
+// renderCacheSize keeps a render per app for thousands of apps: an app
+// whose commit did not move must never render again because others
+// pushed it out of a smaller cache.
+const renderCacheSize = 8192
+
 // Options configure Run.
 type Options struct {
 	// Config reaches the cluster that holds the Applications, which is
@@ -111,7 +116,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	r := &reconciler{
 		client:   mgr.GetClient(),
-		pipeline: pipeline.New(pipeline.Options{CacheDir: opts.CacheDir, Logger: opts.Logger}),
+		pipeline: pipeline.New(pipeline.Options{CacheDir: opts.CacheDir, Logger: opts.Logger, RenderCacheSize: renderCacheSize}),
 		dest:     dest,
 		drift:    newDriftWatch(ctx, meta),
 		events:   mgr.GetEventRecorder("tugboat-controller"),
@@ -135,7 +140,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	if opts.WebhookAddr != "" {
-		hooks := &webhooks{addr: opts.WebhookAddr, receivers: opts.Receivers, client: mgr.GetClient(), events: r.drift.events}
+		hooks := &webhooks{addr: opts.WebhookAddr, receivers: opts.Receivers, client: mgr.GetClient(), events: r.drift.events, forget: r.pipeline.Forget}
 		if err := mgr.Add(hooks); err != nil {
 			return fmt.Errorf("controller: %w", err)
 		}
