@@ -31,6 +31,7 @@ import (
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
+	"github.com/tugboat-gitops/tugboat/internal/plan"
 	"github.com/tugboat-gitops/tugboat/internal/webhook"
 )
 
@@ -114,13 +115,21 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("controller: %w", err)
 	}
+	drift := newDriftWatch(ctx, meta)
+	reads := func(c *cluster.Cluster) plan.Reader {
+		if c == dest {
+			return view{Cluster: dest, drift: drift}
+		}
+		return c
+	}
 	r := &reconciler{
-		client:   mgr.GetClient(),
-		pipeline: pipeline.New(pipeline.Options{CacheDir: opts.CacheDir, Logger: opts.Logger, RenderCacheSize: renderCacheSize}),
-		dest:     dest,
-		drift:    newDriftWatch(ctx, meta),
-		events:   mgr.GetEventRecorder("tugboat-controller"),
-		log:      opts.Logger,
+		client: mgr.GetClient(),
+		pipeline: pipeline.New(pipeline.Options{CacheDir: opts.CacheDir, Logger: opts.Logger,
+			RenderCacheSize: renderCacheSize, Reader: reads}),
+		dest:   dest,
+		drift:  drift,
+		events: mgr.GetEventRecorder("tugboat-controller"),
+		log:    opts.Logger,
 	}
 	err = ctrl.NewControllerManagedBy(mgr).
 		// Status writes bump no generation: the controller's own status

@@ -35,6 +35,8 @@ type driftWatch struct {
 	// apps maps an app name (the tugboat.dev/app label) to the
 	// Applications of that name.
 	apps map[string]map[types.NamespacedName]bool
+	// informers are the running ones, by resource.
+	informers map[schema.GroupVersionResource]cache.SharedIndexInformer
 	// wrote holds, per object Tugboat applied, the hash of the fields it
 	// owned right after: the watch event of its own apply is not drift.
 	wrote map[objectKey]string
@@ -50,12 +52,13 @@ type objectKey struct {
 func newDriftWatch(ctx context.Context, client metadata.Interface) *driftWatch {
 	selector := func(o *metav1.ListOptions) { o.LabelSelector = object.LabelManagedBy + "=" + object.ManagedByValue }
 	return &driftWatch{
-		ctx:     ctx,
-		factory: metadatainformer.NewFilteredSharedInformerFactory(client, 0, metav1.NamespaceAll, selector),
-		events:  make(chan event.GenericEvent, 1024),
-		watched: map[schema.GroupVersionResource]bool{},
-		apps:    map[string]map[types.NamespacedName]bool{},
-		wrote:   map[objectKey]string{},
+		ctx:       ctx,
+		factory:   metadatainformer.NewFilteredSharedInformerFactory(client, 0, metav1.NamespaceAll, selector),
+		events:    make(chan event.GenericEvent, 1024),
+		watched:   map[schema.GroupVersionResource]bool{},
+		apps:      map[string]map[types.NamespacedName]bool{},
+		wrote:     map[objectKey]string{},
+		informers: map[schema.GroupVersionResource]cache.SharedIndexInformer{},
 	}
 }
 
@@ -74,6 +77,15 @@ func (d *driftWatch) track(app types.NamespacedName, name string, resources []sc
 		}
 		d.watched[gvr] = true
 		inf := d.factory.ForResource(gvr).Informer()
+		// Indexed by app, so that the planner reads what an app owns
+		// from here instead of listing it (see view).
+		_ = inf.AddIndexers(cache.Indexers{appIndex: func(o any) ([]string, error) {
+			if m, ok := o.(*metav1.PartialObjectMetadata); ok && m.Labels[object.LabelApp] != "" {
+				return []string{m.Labels[object.LabelApp]}, nil
+			}
+			return nil, nil
+		}})
+		d.informers[gvr] = inf
 		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			UpdateFunc: func(old, cur any) {
 				if drifted(old, cur) && !d.own(gvr.GroupResource(), old, cur) {
@@ -84,6 +96,30 @@ func (d *driftWatch) track(app types.NamespacedName, name string, resources []sc
 		})
 		go inf.RunWithContext(d.ctx)
 	}
+}
+
+const appIndex = "app"
+
+// owned returns the metadata of what app owns of resource, if a synced
+// informer watches it.
+func (d *driftWatch) owned(resource schema.GroupVersionResource, app string) ([]metav1.PartialObjectMetadata, bool) {
+	d.mu.Lock()
+	inf := d.informers[resource]
+	d.mu.Unlock()
+	if inf == nil || !inf.HasSynced() {
+		return nil, false
+	}
+	objs, err := inf.GetIndexer().ByIndex(appIndex, app)
+	if err != nil {
+		return nil, false
+	}
+	out := make([]metav1.PartialObjectMetadata, 0, len(objs))
+	for _, o := range objs {
+		if m, ok := o.(*metav1.PartialObjectMetadata); ok {
+			out = append(out, *m.DeepCopy())
+		}
+	}
+	return out, true
 }
 
 // applied records what Tugboat's apply of an object left it owning; ""

@@ -26,9 +26,12 @@ type fixtureReader struct {
 	objects map[object.ID]*unstructured.Unstructured
 	rejects map[string]error // by object name
 	noKinds map[string]bool  // kinds the cluster does not serve
-	mu      sync.Mutex
-	dryRuns int
-	gets    int
+	// unlisted are objects a LIST does not show yet (a watch-fed view
+	// that lags behind), by name.
+	unlisted map[string]bool
+	mu       sync.Mutex
+	dryRuns  int
+	gets     int
 }
 
 func (r *fixtureReader) ListMetadata(_ context.Context, gvk schema.GroupVersionKind, ns, selector string) ([]metav1.PartialObjectMetadata, error) {
@@ -41,7 +44,7 @@ func (r *fixtureReader) ListMetadata(_ context.Context, gvk schema.GroupVersionK
 	}
 	var out []metav1.PartialObjectMetadata
 	for id, u := range r.objects {
-		if id.Kind != gvk.Kind || ns != "" && id.Namespace != ns {
+		if id.Kind != gvk.Kind || ns != "" && id.Namespace != ns || r.unlisted[id.Name] {
 			continue
 		}
 		if v, ok := sel.MatchLabels[object.LabelApp]; ok && u.GetLabels()[object.LabelApp] != v {
@@ -138,6 +141,7 @@ func TestPlanDecisions(t *testing.T) {
 		live        []*unstructured.Unstructured
 		recorded    []string // names in the inventory, with Tugboat's fields
 		rejects     map[string]error
+		unlisted    map[string]bool
 		opts        Options
 		want        map[string]changeset.Action
 		wantDryRuns int
@@ -161,6 +165,10 @@ func TestPlanDecisions(t *testing.T) {
 		{name: "recorded and no longer desired is pruned", desired: []*object.Object{cm("a", "1")},
 			live:     []*unstructured.Unstructured{applied(t, cm("a", "1"), "app"), applied(t, cm("gone", "1"), "app")},
 			recorded: []string{"a", "gone"}, opts: Options{Prune: true},
+			want: map[string]changeset.Action{"a": changeset.Unchanged, "gone": changeset.Prune}},
+		{name: "a recorded object a lagging view lacks is still pruned", desired: []*object.Object{cm("a", "1")},
+			live:     []*unstructured.Unstructured{applied(t, cm("a", "1"), "app"), applied(t, cm("gone", "1"), "app")},
+			recorded: []string{"a", "gone"}, opts: Options{Prune: true}, unlisted: map[string]bool{"gone": true},
 			want: map[string]changeset.Action{"a": changeset.Unchanged, "gone": changeset.Prune}},
 		{name: "prune off keeps it out of the plan", desired: []*object.Object{cm("a", "1")},
 			live:     []*unstructured.Unstructured{applied(t, cm("a", "1"), "app"), applied(t, cm("gone", "1"), "app")},
@@ -186,7 +194,7 @@ func TestPlanDecisions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &fixtureReader{objects: map[object.ID]*unstructured.Unstructured{}, rejects: tt.rejects}
+			r := &fixtureReader{objects: map[object.ID]*unstructured.Unstructured{}, rejects: tt.rejects, unlisted: tt.unlisted}
 			for _, u := range tt.live {
 				r.objects[object.New(u, "").ID()] = u
 			}

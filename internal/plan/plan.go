@@ -68,7 +68,11 @@ func Make(ctx context.Context, t Target, desired []*object.Object, opts Options)
 		return nil, err
 	}
 	if opts.Prune {
-		changes = append(changes, p.pruneChanges(desired)...)
+		pruned, err := p.pruneChanges(ctx, desired)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, pruned...)
 	}
 	hookChanges, err := p.hookChanges(ctx, hooks, changes)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -42,6 +43,7 @@ type options struct {
 	steady      time.Duration
 	interval    string
 	latency     int
+	cpuProfile  string
 }
 
 func main() {
@@ -52,6 +54,7 @@ func main() {
 	flag.DurationVar(&o.steady, "steady", 30*time.Second, "steady-state window with nothing changing")
 	flag.StringVar(&o.interval, "interval", "1m", "the Applications' interval")
 	flag.IntVar(&o.latency, "latency", 0, "tries of each latency (webhook, 10 s polling, drift); 0 skips them")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first sync to this file")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
 	defer cancel()
@@ -112,6 +115,15 @@ func run(ctx context.Context, o options) error {
 			Receivers: []webhook.Receiver{{Name: "bench", Provider: webhook.Generic, Secret: hookToken}}})
 	}()
 	dyn := dynamic.NewForConfigOrDie(c.Config)
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	// Created concurrently, as `kubectl apply -f` of a list would.
 	g, gctx := errgroup.WithContext(ctx)
@@ -128,6 +140,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	synced := time.Since(start)
+	pprof.StopCPUProfile()
 	sync := counter.Counts()
 	fmt.Printf("%s workload, %d apps of %s: raw SSA of %d objects %.2f s; all Applications Ready %.2f s after creation: %.1fx raw\n",
 		o.workload, o.apps, w.name, len(rawObjs), raw.Seconds(), synced.Seconds(), synced.Seconds()/raw.Seconds())
