@@ -23,10 +23,12 @@ const rawFieldManager = "bench-raw"
 // resources maps the generated kinds to their resources: the raw loop
 // needs no discovery.
 var resources = map[string]schema.GroupVersionResource{
-	"Namespace":  {Version: "v1", Resource: "namespaces"},
-	"ConfigMap":  {Version: "v1", Resource: "configmaps"},
-	"Service":    {Version: "v1", Resource: "services"},
-	"Deployment": {Group: "apps", Version: "v1", Resource: "deployments"},
+	"Namespace":      {Version: "v1", Resource: "namespaces"},
+	"ConfigMap":      {Version: "v1", Resource: "configmaps"},
+	"Service":        {Version: "v1", Resource: "services"},
+	"Deployment":     {Group: "apps", Version: "v1", Resource: "deployments"},
+	"ServiceAccount": {Version: "v1", Resource: "serviceaccounts"},
+	"Ingress":        {Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"},
 }
 
 // rawApplier server-side-applies objects as fast as the API server takes

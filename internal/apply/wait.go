@@ -34,7 +34,7 @@ func waitEstablished(ctx context.Context, c *cluster.Cluster, objs []*object.Obj
 		}
 	}
 	if waited {
-		c.Mapper.Reset()
+		c.Refresh()
 	}
 	return nil
 }

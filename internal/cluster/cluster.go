@@ -39,6 +39,21 @@ type Cluster struct {
 	metaOnce sync.Once
 	meta     metadata.Interface
 	metaErr  error
+
+	// capabilities are computed once per discovery refresh: a
+	// controller renders for every app, and discovery rarely changes.
+	capMu   sync.Mutex
+	capVer  string
+	capAPIs []string
+}
+
+// Refresh forgets what discovery said (the kinds served, the API
+// versions), after CRDs were created or when a kind is not found.
+func (c *Cluster) Refresh() {
+	c.Mapper.Reset()
+	c.capMu.Lock()
+	c.capVer, c.capAPIs = "", nil
+	c.capMu.Unlock()
 }
 
 // Connect loads kubeconfig (a path or a list; empty means the default
@@ -115,7 +130,7 @@ func FromConfig(name string, cfg *rest.Config) (*Cluster, error) {
 func (c *Cluster) Mapping(gk schema.GroupKind, version string) (*meta.RESTMapping, error) {
 	m, err := c.Mapper.RESTMapping(gk, version)
 	if meta.IsNoMatchError(err) {
-		c.Mapper.Reset()
+		c.Refresh()
 		m, err = c.Mapper.RESTMapping(gk, version)
 	}
 	if meta.IsNoMatchError(err) && version != "" {
@@ -169,6 +184,11 @@ func (c *Cluster) Scope() object.ScopeFunc {
 // Capabilities returns the server version and the API versions it serves,
 // in Helm's form ("apps/v1" and "apps/v1/Deployment").
 func (c *Cluster) Capabilities(ctx context.Context) (string, []string, error) {
+	c.capMu.Lock()
+	defer c.capMu.Unlock()
+	if c.capVer != "" {
+		return c.capVer, c.capAPIs, nil
+	}
 	v, err := c.Discovery.ServerVersion()
 	if err != nil {
 		return "", nil, fmt.Errorf("cluster %s: server version: %w", c.Name, err)
@@ -191,5 +211,6 @@ func (c *Cluster) Capabilities(ctx context.Context) (string, []string, error) {
 		versions = append(versions, gv)
 	}
 	sort.Strings(versions)
+	c.capVer, c.capAPIs = v.GitVersion, versions
 	return v.GitVersion, versions, nil
 }

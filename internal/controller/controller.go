@@ -31,12 +31,18 @@ import (
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
+	"github.com/tugboat-gitops/tugboat/internal/plan"
 	"github.com/tugboat-gitops/tugboat/internal/webhook"
 )
 
 // DefaultInterval is how often an Application's source is checked when
 // its spec sets no interval.
 const DefaultInterval = 5 * time.Minute
+
+// renderCacheSize keeps a render per app for thousands of apps: an app
+// whose commit did not move must never render again because others
+// pushed it out of a smaller cache.
+const renderCacheSize = 8192
 
 // Options configure Run.
 type Options struct {
@@ -109,13 +115,21 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("controller: %w", err)
 	}
+	drift := newDriftWatch(ctx, meta)
+	reads := func(c *cluster.Cluster) plan.Reader {
+		if c == dest {
+			return view{Cluster: dest, drift: drift}
+		}
+		return c
+	}
 	r := &reconciler{
-		client:   mgr.GetClient(),
-		pipeline: pipeline.New(pipeline.Options{CacheDir: opts.CacheDir, Logger: opts.Logger}),
-		dest:     dest,
-		drift:    newDriftWatch(ctx, meta),
-		events:   mgr.GetEventRecorder("tugboat-controller"),
-		log:      opts.Logger,
+		client: mgr.GetClient(),
+		pipeline: pipeline.New(pipeline.Options{CacheDir: opts.CacheDir, Logger: opts.Logger,
+			RenderCacheSize: renderCacheSize, Reader: reads}),
+		dest:   dest,
+		drift:  drift,
+		events: mgr.GetEventRecorder("tugboat-controller"),
+		log:    opts.Logger,
 	}
 	err = ctrl.NewControllerManagedBy(mgr).
 		// Status writes bump no generation: the controller's own status
@@ -135,7 +149,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	if opts.WebhookAddr != "" {
-		hooks := &webhooks{addr: opts.WebhookAddr, receivers: opts.Receivers, client: mgr.GetClient(), events: r.drift.events}
+		hooks := &webhooks{addr: opts.WebhookAddr, receivers: opts.Receivers, client: mgr.GetClient(), events: r.drift.events, forget: r.pipeline.Forget}
 		if err := mgr.Add(hooks); err != nil {
 			return fmt.Errorf("controller: %w", err)
 		}

@@ -15,6 +15,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
+	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/inventory"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
 
@@ -33,16 +35,30 @@ type driftWatch struct {
 	// apps maps an app name (the tugboat.dev/app label) to the
 	// Applications of that name.
 	apps map[string]map[types.NamespacedName]bool
+	// informers are the running ones, by resource.
+	informers map[schema.GroupVersionResource]cache.SharedIndexInformer
+	// wrote holds, per object Tugboat applied, the hash of the fields it
+	// owned right after: the watch event of its own apply is not drift.
+	wrote map[objectKey]string
+}
+
+// objectKey names a live object by its resource.
+type objectKey struct {
+	resource  schema.GroupResource
+	namespace string
+	name      string
 }
 
 func newDriftWatch(ctx context.Context, client metadata.Interface) *driftWatch {
 	selector := func(o *metav1.ListOptions) { o.LabelSelector = object.LabelManagedBy + "=" + object.ManagedByValue }
 	return &driftWatch{
-		ctx:     ctx,
-		factory: metadatainformer.NewFilteredSharedInformerFactory(client, 0, metav1.NamespaceAll, selector),
-		events:  make(chan event.GenericEvent, 1024),
-		watched: map[schema.GroupVersionResource]bool{},
-		apps:    map[string]map[types.NamespacedName]bool{},
+		ctx:       ctx,
+		factory:   metadatainformer.NewFilteredSharedInformerFactory(client, 0, metav1.NamespaceAll, selector),
+		events:    make(chan event.GenericEvent, 1024),
+		watched:   map[schema.GroupVersionResource]bool{},
+		apps:      map[string]map[types.NamespacedName]bool{},
+		wrote:     map[objectKey]string{},
+		informers: map[schema.GroupVersionResource]cache.SharedIndexInformer{},
 	}
 }
 
@@ -61,9 +77,18 @@ func (d *driftWatch) track(app types.NamespacedName, name string, resources []sc
 		}
 		d.watched[gvr] = true
 		inf := d.factory.ForResource(gvr).Informer()
+		// Indexed by app, so that the planner reads what an app owns
+		// from here instead of listing it (see view).
+		_ = inf.AddIndexers(cache.Indexers{appIndex: func(o any) ([]string, error) {
+			if m, ok := o.(*metav1.PartialObjectMetadata); ok && m.Labels[object.LabelApp] != "" {
+				return []string{m.Labels[object.LabelApp]}, nil
+			}
+			return nil, nil
+		}})
+		d.informers[gvr] = inf
 		_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			UpdateFunc: func(old, cur any) {
-				if drifted(old, cur) {
+				if drifted(old, cur) && !d.own(gvr.GroupResource(), old, cur) {
 					d.queue(cur)
 				}
 			},
@@ -71,6 +96,64 @@ func (d *driftWatch) track(app types.NamespacedName, name string, resources []sc
 		})
 		go inf.RunWithContext(d.ctx)
 	}
+}
+
+const appIndex = "app"
+
+// owned returns the metadata of what app owns of resource, if a synced
+// informer watches it.
+func (d *driftWatch) owned(resource schema.GroupVersionResource, app string) ([]metav1.PartialObjectMetadata, bool) {
+	d.mu.Lock()
+	inf := d.informers[resource]
+	d.mu.Unlock()
+	if inf == nil || !inf.HasSynced() {
+		return nil, false
+	}
+	objs, err := inf.GetIndexer().ByIndex(appIndex, app)
+	if err != nil {
+		return nil, false
+	}
+	out := make([]metav1.PartialObjectMetadata, 0, len(objs))
+	for _, o := range objs {
+		if m, ok := o.(*metav1.PartialObjectMetadata); ok {
+			out = append(out, *m.DeepCopy())
+		}
+	}
+	return out, true
+}
+
+// applied records what Tugboat's apply of an object left it owning; ""
+// forgets a pruned object.
+func (d *driftWatch) applied(key objectKey, fields string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if fields == "" {
+		delete(d.wrote, key)
+		return
+	}
+	d.wrote[key] = fields
+}
+
+// own reports whether an update is Tugboat's own apply: no other field
+// manager's fields moved, and Tugboat owns exactly what its last apply
+// left it owning. A hand edit moves another manager's fields; an edit
+// that removes Tugboat's fields changes what it owns.
+func (d *driftWatch) own(resource schema.GroupResource, old, cur any) bool {
+	o, ok1 := old.(*metav1.PartialObjectMetadata)
+	c, ok2 := cur.(*metav1.PartialObjectMetadata)
+	if !ok1 || !ok2 || c.DeletionTimestamp != nil {
+		return false
+	}
+	d.mu.Lock()
+	fields, ok := d.wrote[objectKey{resource, c.Namespace, c.Name}]
+	d.mu.Unlock()
+	if !ok || fields == "" || inventory.ManagedFieldsHash(c.ManagedFields) != fields {
+		return false
+	}
+	others := func(m *metav1.PartialObjectMetadata) []metav1.ManagedFieldsEntry {
+		return slices.DeleteFunc(specFields(m.ManagedFields), func(e metav1.ManagedFieldsEntry) bool { return e.Manager == cluster.FieldManager })
+	}
+	return slices.EqualFunc(others(o), others(c), sameEntry)
 }
 
 // forget stops queueing app; the informers stay, shared by other apps.
@@ -123,9 +206,11 @@ func drifted(old, cur any) bool {
 	if !maps.Equal(o.Labels, c.Labels) || !maps.Equal(o.Annotations, c.Annotations) {
 		return true
 	}
-	return !slices.EqualFunc(specFields(o.ManagedFields), specFields(c.ManagedFields), func(a, b metav1.ManagedFieldsEntry) bool {
-		return a.Manager == b.Manager && a.Operation == b.Operation && string(a.FieldsV1.Raw) == string(b.FieldsV1.Raw)
-	})
+	return !slices.EqualFunc(specFields(o.ManagedFields), specFields(c.ManagedFields), sameEntry)
+}
+
+func sameEntry(a, b metav1.ManagedFieldsEntry) bool {
+	return a.Manager == b.Manager && a.Operation == b.Operation && string(a.FieldsV1.Raw) == string(b.FieldsV1.Raw)
 }
 
 // specFields leaves out the status subresource's entries.

@@ -24,6 +24,9 @@ type webhooks struct {
 	receivers []webhook.Receiver
 	client    client.Reader
 	events    chan<- event.GenericEvent
+	// forget tells the pipeline a repository changed, so that no app
+	// reuses a fetch from before the push.
+	forget func(changed func(repo string) bool)
 }
 
 // Start serves until ctx ends; a manager runs it.
@@ -61,6 +64,9 @@ func (w *webhooks) trigger(ctx context.Context, p webhook.Push) {
 	keys := map[string]bool{}
 	for _, r := range p.Repos {
 		keys[webhook.RepoKey(r)] = true
+	}
+	if w.forget != nil {
+		w.forget(func(repo string) bool { return keys[webhook.RepoKey(repo)] })
 	}
 	for _, a := range apps.Items {
 		if a.Spec.Suspend || !keys[webhook.RepoKey(a.Spec.Repo)] {

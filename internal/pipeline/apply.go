@@ -60,7 +60,7 @@ func (p *Pipeline) plan(ctx context.Context, app App, c *cluster.Cluster, diffs 
 	if err != nil {
 		return nil, nil, nil, failure.New(failure.Plan, "InventoryUnreadable", false, err)
 	}
-	cs, err := plan.Make(ctx, plan.Target{Cluster: c, App: app.Name, Inventory: inv}, rendered.Objects, plan.Options{
+	cs, err := plan.Make(ctx, plan.Target{Cluster: p.readsOf(c), App: app.Name, Inventory: inv}, rendered.Objects, plan.Options{
 		Prune: app.Sync.Prune, Adopt: app.Sync.Adopt, ForceConflicts: app.Sync.ForceConflicts,
 		ForceRecreate: app.Sync.ForceRecreate, Concurrency: app.Sync.Concurrency, Diffs: diffs,
 	})

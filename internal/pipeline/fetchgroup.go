@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sync"
+	"time"
 
 	"github.com/tugboat-gitops/tugboat/internal/source"
 )
@@ -13,33 +14,48 @@ import (
 // checked together cost one fetch, not a hundred. A fetch serves only the
 // callers that arrived before it started, so every caller still sees the
 // repository as it was at its request or later (a webhook's push is never
-// answered by a fetch that began before it).
+// answered by a fetch that began before it). A caller that accepts an
+// answer up to some age (a routine check on a timer) takes the last
+// fetch's result while it is younger than that: a thousand apps checked
+// once a minute then cost a few fetches a minute, not a thousand.
 type fetchGroup struct {
 	mu   sync.Mutex
 	keys map[string]*fetchQueue
 }
 
 type fetchQueue struct {
+	repo             string
 	running, pending *fetchCall
+	// last is the newest fetch that succeeded; gen counts the times the
+	// repository was said to have changed.
+	last *fetchCall
+	gen  int
 }
 
 type fetchCall struct {
-	done chan struct{}
-	art  *source.Artifact
-	err  error
+	done    chan struct{}
+	art     *source.Artifact
+	err     error
+	started time.Time
+	gen     int
 }
 
-// do runs fetch for key, or joins the next fetch of key that has not
-// started yet.
-func (g *fetchGroup) do(key string, fetch func() (*source.Artifact, error)) (*source.Artifact, error) {
+// do runs fetch for key (of repository repo), or joins the next fetch of
+// key that has not started yet; with maxAge, a fetch that started less
+// than maxAge ago and succeeded answers at once.
+func (g *fetchGroup) do(key, repo string, maxAge time.Duration, fetch func() (*source.Artifact, error)) (*source.Artifact, error) {
 	g.mu.Lock()
 	if g.keys == nil {
 		g.keys = map[string]*fetchQueue{}
 	}
 	q := g.keys[key]
 	if q == nil {
-		q = &fetchQueue{}
+		q = &fetchQueue{repo: repo}
 		g.keys[key] = q
+	}
+	if last := q.last; maxAge > 0 && last != nil && time.Since(last.started) < maxAge {
+		g.mu.Unlock()
+		return last.art, nil
 	}
 	call, leader := q.pending, false
 	if call == nil {
@@ -56,8 +72,27 @@ func (g *fetchGroup) do(key string, fetch func() (*source.Artifact, error)) (*so
 	close(call.done)
 	g.mu.Lock()
 	q.running = nil
+	if call.err == nil && call.gen == q.gen {
+		q.last = call
+	}
 	g.mu.Unlock()
 	return call.art, call.err
+}
+
+// forget drops the last results of every repository for which changed
+// is true (a push webhook names it): the next caller fetches, whatever
+// age it accepts.
+func (g *fetchGroup) forget(changed func(repo string) bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, q := range g.keys {
+		if changed(q.repo) {
+			// A fetch running now may have missed the change: it answers
+			// its own callers, but no later one.
+			q.last = nil
+			q.gen++
+		}
+	}
 }
 
 // start waits for the running fetch of q to end, then makes call the
@@ -67,6 +102,7 @@ func (g *fetchGroup) start(q *fetchQueue, call *fetchCall) {
 		g.mu.Lock()
 		running := q.running
 		if running == nil {
+			call.started, call.gen = time.Now(), q.gen
 			q.running, q.pending = call, nil
 			g.mu.Unlock()
 			return

@@ -21,7 +21,7 @@ func (p *Pipeline) fetchGit(ctx context.Context, src SourceSpec) (*source.Artifa
 	if err != nil {
 		return nil, "", err
 	}
-	art, err := p.fetches.do(fetchKey(src), func() (*source.Artifact, error) { return s.Fetch(ctx) })
+	art, err := p.fetches.do(fetchKey(src), src.Repo, src.MaxAge, func() (*source.Artifact, error) { return s.Fetch(ctx) })
 	if err != nil {
 		return nil, "", err
 	}
@@ -30,4 +30,11 @@ func (p *Pipeline) fetchGit(ctx context.Context, src SourceSpec) (*source.Artifa
 		path = "."
 	}
 	return art, path, nil
+}
+
+// Forget makes the next fetch of every repository for which changed is
+// true go to the remote, whatever age its caller accepts: a push webhook
+// said it changed.
+func (p *Pipeline) Forget(changed func(repo string) bool) {
+	p.fetches.forget(changed)
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/plan"
 	"github.com/tugboat-gitops/tugboat/internal/render"
 	"github.com/tugboat-gitops/tugboat/internal/render/helm"
 	"github.com/tugboat-gitops/tugboat/internal/render/kustomize"
@@ -23,6 +25,7 @@ type Pipeline struct {
 	renderer *render.Engine
 	log      *slog.Logger
 	fetches  fetchGroup
+	reader   func(*cluster.Cluster) plan.Reader
 }
 
 // Options configure New.
@@ -31,6 +34,9 @@ type Options struct {
 	CacheDir string
 	// RenderCacheSize is how many renders to keep in memory (default 256).
 	RenderCacheSize int
+	// Reader gives the reads a plan of a cluster makes; nil reads the
+	// cluster directly. The controller answers them from its watches.
+	Reader func(*cluster.Cluster) plan.Reader
 	// Logger receives what the pipeline does: fetches, renders and plan
 	// decisions at debug, changes at info. No credential or object
 	// content is ever logged. Nil logs nothing.
@@ -48,6 +54,7 @@ func New(opts Options) *Pipeline {
 	return &Pipeline{
 		CacheDir: cacheDir(opts.CacheDir),
 		log:      opts.Logger,
+		reader:   opts.Reader,
 		renderer: &render.Engine{
 			Renderers: map[render.Kind]render.Renderer{
 				render.KindPlain:     plain.Renderer{},
@@ -77,4 +84,12 @@ func (p *Pipeline) emptyRoot() (string, error) {
 		return "", fmt.Errorf("cache %s: %w", p.CacheDir, err)
 	}
 	return dir, nil
+}
+
+// readsOf is what a plan of c reads from.
+func (p *Pipeline) readsOf(c *cluster.Cluster) plan.Reader {
+	if p.reader == nil {
+		return c
+	}
+	return p.reader(c)
 }

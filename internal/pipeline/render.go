@@ -29,6 +29,10 @@ type SourceSpec struct {
 	Path string `json:"path,omitempty"`
 	// Credentials for Repo; never printed.
 	Credentials source.Credentials `json:"-"`
+	// MaxAge lets a fetch of the same repository, ref and credentials
+	// that started less than MaxAge ago answer instead of a new one (a
+	// driver's routine check); zero always asks the remote.
+	MaxAge time.Duration `json:"-"`
 	// Chart, when set, is a Helm chart from a chart repository; values
 	// files then come from Dir or Repo, if one is given.
 	Chart *ChartSpec `json:"chart,omitempty"`

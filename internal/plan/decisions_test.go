@@ -26,8 +26,12 @@ type fixtureReader struct {
 	objects map[object.ID]*unstructured.Unstructured
 	rejects map[string]error // by object name
 	noKinds map[string]bool  // kinds the cluster does not serve
-	mu      sync.Mutex
-	dryRuns int
+	// unlisted are objects a LIST does not show yet (a watch-fed view
+	// that lags behind), by name.
+	unlisted map[string]bool
+	mu       sync.Mutex
+	dryRuns  int
+	gets     int
 }
 
 func (r *fixtureReader) ListMetadata(_ context.Context, gvk schema.GroupVersionKind, ns, selector string) ([]metav1.PartialObjectMetadata, error) {
@@ -40,7 +44,7 @@ func (r *fixtureReader) ListMetadata(_ context.Context, gvk schema.GroupVersionK
 	}
 	var out []metav1.PartialObjectMetadata
 	for id, u := range r.objects {
-		if id.Kind != gvk.Kind || ns != "" && id.Namespace != ns {
+		if id.Kind != gvk.Kind || ns != "" && id.Namespace != ns || r.unlisted[id.Name] {
 			continue
 		}
 		if v, ok := sel.MatchLabels[object.LabelApp]; ok && u.GetLabels()[object.LabelApp] != v {
@@ -55,6 +59,9 @@ func (r *fixtureReader) ListMetadata(_ context.Context, gvk schema.GroupVersionK
 }
 
 func (r *fixtureReader) Get(_ context.Context, gvk schema.GroupVersionKind, ns, name string) (*unstructured.Unstructured, error) {
+	r.mu.Lock()
+	r.gets++
+	r.mu.Unlock()
 	u := r.objects[object.ID{Group: gvk.Group, Kind: gvk.Kind, Namespace: ns, Name: name}]
 	if u == nil {
 		return nil, nil
@@ -82,7 +89,13 @@ func (r *fixtureReader) ApplyMetadata(ctx context.Context, o *object.Object, opt
 	if err != nil {
 		return nil, err
 	}
-	return &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: u.GetName(), Namespace: u.GetNamespace()}}, nil
+	m := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: u.GetName(), Namespace: u.GetNamespace()}}
+	if _, ok := r.objects[o.ID()]; ok {
+		// The API server answers a dry-run of an existing object with
+		// its resourceVersion, and one of a create with none.
+		m.ResourceVersion = "1"
+	}
+	return m, nil
 }
 
 func (r *fixtureReader) Scope() object.ScopeFunc { return object.SetScope(nil, nil) }
@@ -128,13 +141,21 @@ func TestPlanDecisions(t *testing.T) {
 		live        []*unstructured.Unstructured
 		recorded    []string // names in the inventory, with Tugboat's fields
 		rejects     map[string]error
+		unlisted    map[string]bool
 		opts        Options
 		want        map[string]changeset.Action
 		wantDryRuns int
+		wantGets    int
+		countGets   bool
 		wantErr     string
 	}{
-		{name: "new object", desired: []*object.Object{cm("a", "1")},
-			want: map[string]changeset.Action{"a": changeset.Create}, wantDryRuns: 1},
+		{name: "new object costs a dry-run and no read", desired: []*object.Object{cm("a", "1")},
+			want: map[string]changeset.Action{"a": changeset.Create}, wantDryRuns: 1, wantGets: 0, countGets: true},
+		{name: "new object, shown as a diff, is looked up", desired: []*object.Object{cm("a", "1")}, opts: Options{Diffs: true},
+			want: map[string]changeset.Action{"a": changeset.Create}, wantDryRuns: 1, wantGets: 1, countGets: true},
+		{name: "an object of no app is updated, not created", desired: []*object.Object{cm("a", "2")},
+			live: []*unstructured.Unstructured{cm("a", "1").Unstructured},
+			want: map[string]changeset.Action{"a": changeset.Update}, wantDryRuns: 2, wantGets: 2, countGets: true},
 		{name: "unchanged costs no dry-run", desired: []*object.Object{cm("a", "1")},
 			live: []*unstructured.Unstructured{applied(t, cm("a", "1"), "app")}, recorded: []string{"a"},
 			want: map[string]changeset.Action{"a": changeset.Unchanged}, wantDryRuns: 0},
@@ -145,6 +166,10 @@ func TestPlanDecisions(t *testing.T) {
 			live:     []*unstructured.Unstructured{applied(t, cm("a", "1"), "app"), applied(t, cm("gone", "1"), "app")},
 			recorded: []string{"a", "gone"}, opts: Options{Prune: true},
 			want: map[string]changeset.Action{"a": changeset.Unchanged, "gone": changeset.Prune}},
+		{name: "a recorded object a lagging view lacks is still pruned", desired: []*object.Object{cm("a", "1")},
+			live:     []*unstructured.Unstructured{applied(t, cm("a", "1"), "app"), applied(t, cm("gone", "1"), "app")},
+			recorded: []string{"a", "gone"}, opts: Options{Prune: true}, unlisted: map[string]bool{"gone": true},
+			want: map[string]changeset.Action{"a": changeset.Unchanged, "gone": changeset.Prune}},
 		{name: "prune off keeps it out of the plan", desired: []*object.Object{cm("a", "1")},
 			live:     []*unstructured.Unstructured{applied(t, cm("a", "1"), "app"), applied(t, cm("gone", "1"), "app")},
 			recorded: []string{"a", "gone"},
@@ -154,7 +179,8 @@ func TestPlanDecisions(t *testing.T) {
 			wantErr: `is owned by app "other"`},
 		{name: "another app's object, adopted", desired: []*object.Object{cm("a", "1")},
 			live: []*unstructured.Unstructured{applied(t, cm("a", "1"), "other")}, opts: Options{Adopt: true},
-			want: map[string]changeset.Action{"a": changeset.Update}, wantDryRuns: 1},
+			// Its create dry-run finds it, then it is planned as an update.
+			want: map[string]changeset.Action{"a": changeset.Update}, wantDryRuns: 2},
 		{name: "a rejected dry-run names the object", desired: []*object.Object{cm("a", "1"), cm("b", "1")},
 			rejects: map[string]error{"b": apierrors.NewBadRequest("data.k: invalid")},
 			wantErr: "ConfigMap/ns/b (from b.yaml)"},
@@ -168,7 +194,7 @@ func TestPlanDecisions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &fixtureReader{objects: map[object.ID]*unstructured.Unstructured{}, rejects: tt.rejects}
+			r := &fixtureReader{objects: map[object.ID]*unstructured.Unstructured{}, rejects: tt.rejects, unlisted: tt.unlisted}
 			for _, u := range tt.live {
 				r.objects[object.New(u, "").ID()] = u
 			}
@@ -201,6 +227,9 @@ func TestPlanDecisions(t *testing.T) {
 			}
 			if r.dryRuns != tt.wantDryRuns {
 				t.Errorf("%d dry-runs, want %d", r.dryRuns, tt.wantDryRuns)
+			}
+			if tt.countGets && r.gets != tt.wantGets {
+				t.Errorf("%d reads, want %d", r.gets, tt.wantGets)
 			}
 		})
 	}

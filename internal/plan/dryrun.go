@@ -166,15 +166,38 @@ func (p *planner) namespaceComing(o *object.Object, err error) bool {
 // apply): only the verdict matters, so the API server returns just the
 // metadata.
 func (p *planner) validateCreate(ctx context.Context, c *changeset.Change) error {
-	_, err := p.t.Cluster.ApplyMetadata(ctx, c.Desired, cluster.ApplyOptions{DryRun: true, Force: p.opts.ForceConflicts})
+	m, err := p.t.Cluster.ApplyMetadata(ctx, c.Desired, cluster.ApplyOptions{DryRun: true, Force: p.opts.ForceConflicts})
 	if err != nil && p.namespaceComing(c.Desired, err) {
 		return p.dryRunElsewhere(ctx, c)
+	}
+	if p.unread[c.ID] && (err == nil && m.GetResourceVersion() != "" || apierrors.IsConflict(err)) {
+		// It exists, outside what the app owns: see whose it is first.
+		return p.existing(ctx, c)
 	}
 	if err != nil {
 		return p.rejected(ctx, c, err)
 	}
 	c.Action = changeset.Create
 	return nil
+}
+
+// existing plans an object that its dry-run found to exist although the
+// app does not own it: refused if another app owns it, else planned as
+// an update of the live object.
+func (p *planner) existing(ctx context.Context, c *changeset.Change) error {
+	live, err := p.t.Cluster.Get(ctx, c.Desired.GroupVersionKind(), c.ID.Namespace, c.ID.Name)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Desired, err)
+	}
+	if live == nil {
+		// Deleted since its dry-run: a create after all.
+		c.Action = changeset.Create
+		return nil
+	}
+	if owner := live.GetLabels()[object.LabelApp]; owner != "" && owner != p.t.App && !p.opts.Adopt {
+		return &OwnedError{Object: c.Desired, Owner: owner}
+	}
+	return p.dryRun(ctx, c, true)
 }
 
 // dryRunElsewhere validates a create into a namespace that does not exist

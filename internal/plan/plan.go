@@ -68,7 +68,11 @@ func Make(ctx context.Context, t Target, desired []*object.Object, opts Options)
 		return nil, err
 	}
 	if opts.Prune {
-		changes = append(changes, p.pruneChanges(desired)...)
+		pruned, err := p.pruneChanges(ctx, desired)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, pruned...)
 	}
 	hookChanges, err := p.hookChanges(ctx, hooks, changes)
 	if err != nil {
@@ -87,6 +91,43 @@ type planner struct {
 	// desiredNamespaces are the Namespaces the set declares; absent ones
 	// do not exist yet, so what goes in them is dry-run elsewhere at once.
 	desiredNamespaces, absentNamespaces map[string]bool
+	// unread are objects the app does not own whose existence is left to
+	// their dry-run to tell (see splitLookups).
+	unread map[object.ID]bool
+}
+
+// splitLookups returns the objects the app does not own that must be
+// looked up before their dry-run, and marks the others unread. An apply
+// (no diffs) reads nothing for an object its dry-run says is new, the
+// common case: the dry-run answers with a resourceVersion only for one
+// that exists, which is then read and checked as before. Kinds with many
+// such objects in a namespace are listed at once anyway, and Namespaces,
+// and what goes into a Namespace of the set, are always looked up: their
+// existence decides how the rest is validated.
+func (p *planner) splitLookups(objs []*object.Object) []*object.Object {
+	p.unread = map[object.ID]bool{}
+	if p.opts.Diffs {
+		return objs
+	}
+	type group struct {
+		gvk schema.GroupVersionKind
+		ns  string
+	}
+	sizes := map[group]int{}
+	for _, o := range objs {
+		sizes[group{o.GroupVersionKind(), o.GetNamespace()}]++
+	}
+	var lookup []*object.Object
+	for _, o := range objs {
+		id := o.ID()
+		if sizes[group{o.GroupVersionKind(), o.GetNamespace()}] >= listThreshold ||
+			id.Group == "" && id.Kind == "Namespace" || p.desiredNamespaces[id.Namespace] {
+			lookup = append(lookup, o)
+			continue
+		}
+		p.unread[id] = true
+	}
+	return lookup
 }
 
 func (p *planner) desiredChanges(ctx context.Context, desired []*object.Object) ([]changeset.Change, error) {
@@ -106,7 +147,8 @@ func (p *planner) desiredChanges(ctx context.Context, desired []*object.Object) 
 		}
 		check = append(check, i)
 	}
-	others, err := unowned(ctx, p.t.Cluster, notOwned)
+	lookup := p.splitLookups(notOwned)
+	others, err := unowned(ctx, p.t.Cluster, lookup)
 	if err != nil {
 		return nil, err
 	}

@@ -1,20 +1,20 @@
-// Command apps measures the pull-mode controller on Argo CD's benchmark
-// workload: N apps of one ConfigMap each, all from one git repository.
-// It reports the time from creating the Applications to all of them
-// Ready, as a ratio to the raw concurrent server-side apply of the same N
-// ConfigMaps on the same API server; then, with nothing changing, the
-// controller's writes and CPU over a steady-state window.
+// Command apps measures the pull-mode controller on the rivals' benchmark
+// workloads: Argo CD's (N apps of one ConfigMap each) and Flux's (N apps
+// of a ServiceAccount, Service, Deployment and Ingress), all from one git
+// repository. It reports the time from creating the Applications to all of
+// them Ready, as a ratio to the raw concurrent server-side apply of the
+// same objects on the same API server; then, with nothing changing, the
+// controller's requests, CPU and memory over a steady-state window; then,
+// with -latency, commit-to-live and drift-correction latencies.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sync/atomic"
-	"syscall"
+	"runtime/pprof"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -24,40 +24,68 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/tugboat-gitops/tugboat/bench"
+	"github.com/tugboat-gitops/tugboat/bench/reqcount"
 	"github.com/tugboat-gitops/tugboat/internal/controller"
 	"github.com/tugboat-gitops/tugboat/internal/testenv"
+	"github.com/tugboat-gitops/tugboat/internal/webhook"
 )
 
 var applications = schema.GroupVersionResource{Group: "tugboat.dev", Version: "v1alpha1", Resource: "applications"}
 
+type options struct {
+	workload    string
+	apps        int
+	concurrency int
+	steady      time.Duration
+	interval    string
+	latency     int
+	cpuProfile  string
+}
+
 func main() {
-	n := flag.Int("apps", 500, "number of Applications (one ConfigMap each)")
-	concurrency := flag.Int("concurrency", 8, "Applications reconciled at once")
-	steady := flag.Duration("steady", 30*time.Second, "steady-state window with nothing changing")
-	interval := flag.String("interval", "1m", "the Applications' interval")
+	var o options
+	flag.StringVar(&o.workload, "workload", "argo", "argo (one ConfigMap per app), flux (ServiceAccount, Service, Deployment, Ingress) or idle (20 objects)")
+	flag.IntVar(&o.apps, "apps", 500, "number of Applications")
+	flag.IntVar(&o.concurrency, "concurrency", 16, "Applications reconciled at once")
+	flag.DurationVar(&o.steady, "steady", 30*time.Second, "steady-state window with nothing changing")
+	flag.StringVar(&o.interval, "interval", "1m", "the Applications' interval")
+	flag.IntVar(&o.latency, "latency", 0, "tries of each latency (webhook, 10 s polling, drift); 0 skips them")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first sync to this file")
 	flag.Parse()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
 	defer cancel()
-	if err := run(ctx, *n, *concurrency, *steady, *interval); err != nil {
+	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "apps:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, n, concurrency int, steady time.Duration, interval string) error {
+func run(ctx context.Context, o options) error {
+	w, ok := workloads[o.workload]
+	if !ok {
+		return fmt.Errorf("-workload %q: want argo, flux or idle", o.workload)
+	}
 	c, err := testenv.StartCluster(ctx, testenv.ClusterOptions{Name: "bench-apps"})
 	if err != nil {
 		return err
 	}
 	defer c.Stop()
-	raw, err := rawBaseline(ctx, c.Config, n)
+	rawObjs := w.rawObjects(o.apps, "default")
+	row, err := bench.RawApply(ctx, c.Config, rawObjs, 32)
 	if err != nil {
 		return err
 	}
-	git, err := repo(n)
+	raw := row.Wall
+	if waited, err := available(ctx, c.Clientset()); err != nil {
+		return err
+	} else if waited > 0 {
+		fmt.Printf("waited %.1f s for the raw loop's Deployments to be Available\n", waited.Seconds())
+	}
+	git, err := w.repo(o.apps)
 	if err != nil {
 		return err
 	}
@@ -71,84 +99,103 @@ func run(ctx context.Context, n, concurrency int, steady time.Duration, interval
 	if _, err := cs.CoreV1().Secrets("default").Create(ctx, secret, metav1.CreateOptions{}); err != nil {
 		return err
 	}
-	var writes atomic.Int64
+	counter := &reqcount.Counter{}
 	cfg := rest.CopyConfig(c.Config)
-	cfg.Wrap(countWrites(&writes))
+	cfg.Wrap(counter.Wrap)
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
+	hookAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	hookToken := []byte("bench-hook-token")
 	go func() {
-		_ = controller.Run(runCtx, controller.Options{Config: cfg, CacheDir: filepath.Join(os.TempDir(), "bench-apps-cache"), Concurrency: concurrency})
+		_ = controller.Run(runCtx, controller.Options{Config: cfg, CacheDir: filepath.Join(os.TempDir(), "bench-apps-cache"),
+			Concurrency: o.concurrency, WebhookAddr: hookAddr,
+			Receivers: []webhook.Receiver{{Name: "bench", Provider: webhook.Generic, Secret: hookToken}}})
 	}()
 	dyn := dynamic.NewForConfigOrDie(c.Config)
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	// Created concurrently, as `kubectl apply -f` of a list would.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(32)
-	for i := range n {
+	for i := range o.apps {
 		g.Go(func() error {
-			app := &unstructured.Unstructured{Object: map[string]any{
-				"apiVersion": "tugboat.dev/v1alpha1", "kind": "Application",
-				"metadata": map[string]any{"name": fmt.Sprintf("app-%04d", i), "namespace": "default"},
-				"spec": map[string]any{"repo": git.HTTPURL("envs"), "path": fmt.Sprintf("apps/app-%04d", i),
-					"interval": interval, "secretRef": map[string]any{"name": "git"}},
-			}}
-			_, err := dyn.Resource(applications).Namespace("default").Create(gctx, app, metav1.CreateOptions{})
-			return err
+			return createApp(gctx, dyn, name("app", i), git.HTTPURL("envs"), "apps/"+name("app", i), o.interval)
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	if err := allReady(ctx, dyn, n); err != nil {
+	if err := allReady(ctx, dyn, o.apps); err != nil {
 		return err
 	}
 	synced := time.Since(start)
-	fmt.Printf("%d apps: raw SSA of %d ConfigMaps %.2f s; all Applications Ready %.2f s after creation: %.1fx raw\n",
-		n, n, raw.Seconds(), synced.Seconds(), synced.Seconds()/raw.Seconds())
-	before, cpu0 := writes.Load(), cpuTime()
-	time.Sleep(steady)
+	pprof.StopCPUProfile()
+	sync := counter.Counts()
+	fmt.Printf("%s workload, %d apps of %s: raw SSA of %d objects %.2f s; all Applications Ready %.2f s after creation: %.1fx raw\n",
+		o.workload, o.apps, w.name, len(rawObjs), raw.Seconds(), synced.Seconds(), synced.Seconds()/raw.Seconds())
+	fmt.Printf("  controller requests for the first sync: %s\n", sync)
+	counter.Reset()
+	cpu0 := cpuTime()
+	time.Sleep(o.steady)
 	cpu := cpuTime() - cpu0
-	fmt.Printf("steady state, %s with nothing changing (interval %s): %d writes; process CPU %.1f%% of a core; peak RSS %d MB\n",
-		steady, interval, writes.Load()-before, 100*cpu.Seconds()/steady.Seconds(), peakRSS()>>20)
+	steady := counter.Counts()
+	fmt.Printf("steady state, %s with nothing changing (interval %s): %d writes; requests %s; process CPU %.1f%% of a core; RSS %d MB (peak %d MB)\n",
+		o.steady, o.interval, steady.Writes, steady, 100*cpu.Seconds()/o.steady.Seconds(), rss()>>20, peakRSS()>>20)
+	if o.latency > 0 {
+		l := &latencies{dyn: dyn, cs: cs, git: git, hookURL: "http://" + hookAddr + "/hook/bench", hookToken: hookToken}
+		if err := l.run(ctx, o.latency); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// rawBaseline is the raw concurrent server-side apply of n ConfigMaps.
-func rawBaseline(ctx context.Context, cfg *rest.Config, n int) (time.Duration, error) {
-	objs := make([]*unstructured.Unstructured, n)
-	for i := range objs {
-		objs[i] = &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "v1", "kind": "ConfigMap",
-			"metadata": map[string]any{"name": fmt.Sprintf("raw-%04d", i), "namespace": "default"},
-			"data":     map[string]any{"k": "v"},
-		}}
-	}
-	row, err := bench.RawApply(ctx, cfg, objs, 32)
-	return row.Wall, err
+func createApp(ctx context.Context, dyn dynamic.Interface, name, repo, path, interval string) error {
+	app := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "tugboat.dev/v1alpha1", "kind": "Application",
+		"metadata": map[string]any{"name": name, "namespace": "default"},
+		"spec": map[string]any{"repo": repo, "path": path,
+			"interval": interval, "secretRef": map[string]any{"name": "git"}},
+	}}
+	_, err := dyn.Resource(applications).Namespace("default").Create(ctx, app, metav1.CreateOptions{})
+	return err
 }
 
-// repo makes the git repository of n apps, one ConfigMap each.
-func repo(n int) (*testenv.GitServer, error) {
-	git, err := testenv.StartGitServer(testenv.GitServerOptions{})
-	if err != nil {
-		return nil, err
-	}
-	src, err := os.MkdirTemp("", "bench-apps-repo-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(src)
-	for i := range n {
-		dir := filepath.Join(src, "apps", fmt.Sprintf("app-%04d", i))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
+// available waits, up to five minutes, until every Deployment in default
+// is Available, so that the controller is timed on a quiet control plane.
+func available(ctx context.Context, cs kubernetes.Interface) (time.Duration, error) {
+	start := time.Now()
+	for {
+		list, err := cs.AppsV1().Deployments("default").List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return 0, err
 		}
-		cm := fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-%04d\ndata:\n  k: v\n", i)
-		if err := os.WriteFile(filepath.Join(dir, "cm.yaml"), []byte(cm), 0o644); err != nil {
-			return nil, err
+		done := true
+		for _, d := range list.Items {
+			if d.Status.ObservedGeneration < d.Generation || d.Status.AvailableReplicas < 1 {
+				done = false
+				break
+			}
 		}
+		if done {
+			return time.Since(start), nil
+		}
+		if time.Since(start) > 5*time.Minute {
+			return 0, fmt.Errorf("raw Deployments not Available after 5 minutes")
+		}
+		time.Sleep(2 * time.Second)
 	}
-	return git, git.CreateRepo("envs", src)
 }
 
 func allReady(ctx context.Context, dyn dynamic.Interface, n int) error {
@@ -159,19 +206,11 @@ func allReady(ctx context.Context, dyn dynamic.Interface, n int) error {
 		}
 		ready := 0
 		for _, u := range list.Items {
-			conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
-			var cs []metav1.Condition
-			for _, c := range conds {
-				m, _ := c.(map[string]any)
-				s, _ := m["status"].(string)
-				t, _ := m["type"].(string)
-				cs = append(cs, metav1.Condition{Type: t, Status: metav1.ConditionStatus(s)})
-			}
-			if meta.IsStatusConditionTrue(cs, "Ready") {
+			if isReady(&u) {
 				ready++
 			}
 		}
-		if ready == n {
+		if ready >= n {
 			return nil
 		}
 		select {
@@ -182,31 +221,14 @@ func allReady(ctx context.Context, dyn dynamic.Interface, n int) error {
 	}
 }
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func peakRSS() int64 {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Maxrss << 10
-}
-
-// countWrites counts the requests that write: anything but a GET, a dry
-// run aside.
-func countWrites(n *atomic.Int64) func(http.RoundTripper) http.RoundTripper {
-	return func(rt http.RoundTripper) http.RoundTripper {
-		return roundTripper(func(req *http.Request) (*http.Response, error) {
-			if req.Method != http.MethodGet && req.URL.Query().Get("dryRun") == "" {
-				n.Add(1)
-			}
-			return rt.RoundTrip(req)
-		})
+func isReady(u *unstructured.Unstructured) bool {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	var cs []metav1.Condition
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		s, _ := m["status"].(string)
+		t, _ := m["type"].(string)
+		cs = append(cs, metav1.Condition{Type: t, Status: metav1.ConditionStatus(s)})
 	}
+	return meta.IsStatusConditionTrue(cs, "Ready")
 }
-
-type roundTripper func(*http.Request) (*http.Response, error)
-
-func (f roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
