@@ -117,9 +117,12 @@ func (r *reconciler) sync(ctx context.Context, app *v1alpha1.Application) (*pipe
 	if pa.Source.Credentials, err = r.credentials(ctx, app); err != nil {
 		return nil, err
 	}
-	// A check may take a fetch of the same repository that another app's
-	// check made moments ago; a push webhook voids it.
-	pa.Source.MaxAge = interval(app) / fetchShare
+	if v := app.Annotations[v1alpha1.RequestedAtAnnotation]; v == "" || v == app.Status.LastHandledRequestedAt {
+		// A check may take a fetch of the same repository that another
+		// app's check made moments ago (a push webhook voids it); one
+		// that `tug sync` asked for always asks the remote.
+		pa.Source.MaxAge = interval(app) / fetchShare
+	}
 	if !selfHeal(app) && app.Status.LastAppliedRevision != "" && app.Status.ObservedGeneration == app.Generation {
 		// Without self-heal, only a new revision or spec is applied; drift
 		// is shown (OutOfSync), not corrected.
