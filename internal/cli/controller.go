@@ -27,7 +27,13 @@ as tug apply, checking for a new revision every spec.interval (default
 5m). It writes an Application's status only when something changed.
 
 It runs the same in a cluster (in-cluster config) and as a local process
-with --kubeconfig/--context. The CRD is deploy/crds.`,
+with --kubeconfig/--context. The CRD is deploy/crds.
+
+An Application deploys to the controller's own cluster unless
+spec.destination names another: a cluster by a Secret holding its
+kubeconfig (in the Application's namespace, unless
+--allow-cross-namespace-refs), or, for a controller run with a
+kubeconfig, one of its contexts.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := cluster.Connect(g.Kubeconfig, g.Context)
@@ -35,6 +41,9 @@ with --kubeconfig/--context. The CRD is deploy/crds.`,
 				return err
 			}
 			opts.Config, opts.Logger = c.Config, g.Logger()
+			if opts.Kubeconfig, err = cluster.Kubeconfig(g.Kubeconfig, g.Context); err != nil {
+				return err
+			}
 			if opts.Receivers, err = loadReceivers(receivers, secretsDir); err != nil {
 				return err
 			}
@@ -52,6 +61,7 @@ with --kubeconfig/--context. The CRD is deploy/crds.`,
 	f.BoolVar(&opts.LeaderElection, "leader-elect", false, "hold the Lease tugboat-controller so that only one replica reconciles")
 	f.StringVar(&opts.LeaderElectionNamespace, "leader-election-namespace", "tugboat-system", "namespace of the leader election Lease")
 	f.StringVar(&opts.CacheDir, "cache-dir", "", "git mirrors and charts (default: the user cache dir)")
+	f.BoolVar(&opts.AllowCrossNamespaceRefs, "allow-cross-namespace-refs", false, "let an Application's destination.cluster.secretRef name a Secret in another namespace")
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 	"github.com/tugboat-gitops/tugboat/internal/source"
@@ -34,10 +35,9 @@ func runEach(g *GlobalOptions, targets []target, fn func(p *pipeline.Pipeline, t
 
 // applicationTarget is the Application name in the cluster of the
 // current context, in namespace (empty: the context's), as the target
-// the controller syncs: the same conversion (pipeline.FromApplication)
-// and the credentials of the Secret its spec.secretRef names. The
-// controller supports only its own cluster as the destination, so the
-// Application's cluster is the one planned against.
+// the controller syncs: the same conversion (pipeline.FromApplication),
+// the credentials of the Secret its spec.secretRef names, and its
+// destination (see applicationCluster).
 func applicationTarget(ctx context.Context, g *GlobalOptions, namespace, name string) (target, error) {
 	c, err := cluster.Connect(g.Kubeconfig, g.Context)
 	if err != nil {
@@ -65,9 +65,47 @@ func applicationTarget(ctx context.Context, g *GlobalOptions, namespace, name st
 		}
 		pa.Source.Credentials = source.CredentialsFromData(data)
 	}
+	dest, err := applicationCluster(ctx, g, c, app)
+	if err != nil {
+		return target{}, fmt.Errorf("Application %s/%s: %w", namespace, name, err)
+	}
 	// The sync options are the spec's; only flags given on the command
 	// line override them, as for an app of the apps file.
-	return target{app: pa, cluster: c, fromFile: true}, nil
+	return target{app: pa, cluster: dest, fromFile: true}, nil
+}
+
+// applicationCluster is where app deploys to: the cluster c that holds
+// it, a cluster named by a Secret's kubeconfig (vetted as the controller
+// vets it), or a context, here of the user's kubeconfig.
+func applicationCluster(ctx context.Context, g *GlobalOptions, c *cluster.Cluster, app *v1alpha1.Application) (*cluster.Cluster, error) {
+	d := app.Spec.Destination
+	switch {
+	case d.Context != "":
+		return cluster.Connect(g.Kubeconfig, d.Context)
+	case d.Cluster == nil:
+		return c, nil
+	}
+	ref := d.Cluster.SecretRef
+	ns, key := ref.Namespace, ref.Key
+	if ns == "" {
+		ns = app.Namespace
+	}
+	if key == "" {
+		key = v1alpha1.DefaultKubeconfigKey
+	}
+	data, err := secretData(ctx, c, ns, ref.Name)
+	if err != nil {
+		return nil, fmt.Errorf("destination.cluster.secretRef: %w", err)
+	}
+	kubeconfig, ok := data[key]
+	if !ok {
+		return nil, fmt.Errorf("destination.cluster.secretRef: Secret %s/%s has no key %q", ns, ref.Name, key)
+	}
+	dest, err := cluster.FromKubeconfig("secret/"+ns+"/"+ref.Name, kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("destination.cluster.secretRef: Secret %s/%s key %q: %w", ns, ref.Name, key, err)
+	}
+	return dest, nil
 }
 
 var secretsResource = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
@@ -60,13 +61,7 @@ func (c *Cluster) Refresh() {
 // loading rules: $KUBECONFIG, then ~/.kube/config) with context (empty: the
 // current one).
 func Connect(kubeconfig, kubeContext string) (*Cluster, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if kubeconfig != "" {
-		rules.ExplicitPath = ""
-		rules.Precedence = strings.Split(kubeconfig, ":")
-	}
-	overrides := &clientcmd.ConfigOverrides{CurrentContext: kubeContext}
-	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
+	loader := newLoader(kubeconfig, kubeContext)
 	cfg, err := loader.ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig: %w", err)
@@ -87,6 +82,34 @@ func Connect(kubeconfig, kubeContext string) (*Cluster, error) {
 	}
 	c.Namespace = ns
 	return c, nil
+}
+
+// Kubeconfig returns the kubeconfig that Connect(kubeconfig, kubeContext)
+// loads, merged, with kubeContext (if given) as its current context, so
+// that its other contexts can be connected to as well. It is nil when
+// there is none: in a cluster, Connect uses the in-cluster config.
+func Kubeconfig(kubeconfig, kubeContext string) (*clientcmdapi.Config, error) {
+	raw, err := newLoader(kubeconfig, kubeContext).RawConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	if len(raw.Contexts) == 0 {
+		return nil, nil
+	}
+	if kubeContext != "" {
+		raw.CurrentContext = kubeContext
+	}
+	return &raw, nil
+}
+
+func newLoader(kubeconfig, kubeContext string) clientcmd.ClientConfig {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if kubeconfig != "" {
+		rules.ExplicitPath = ""
+		rules.Precedence = strings.Split(kubeconfig, ":")
+	}
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: kubeContext}
+	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
 }
 
 // DefaultNamespace is where namespaced objects that name no namespace go:

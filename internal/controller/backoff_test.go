@@ -77,7 +77,7 @@ func TestNext(t *testing.T) {
 		{nil, time.Hour},
 		{retry, 5 * time.Second},
 	}
-	r := &reconciler{drift: newDriftWatch(context.Background(), nil)}
+	r := &reconciler{dests: &destinations{local: &destination{drift: newDriftWatch(context.Background(), nil, nil)}}}
 	nn := types.NamespacedName{Namespace: "team", Name: "web"}
 	for i, s := range steps {
 		if got := next(app, s.err, r.countFailure(nn, s.err)); got != s.want {

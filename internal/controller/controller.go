@@ -16,11 +16,13 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	crcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -31,7 +33,6 @@ import (
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
-	"github.com/tugboat-gitops/tugboat/internal/plan"
 	"github.com/tugboat-gitops/tugboat/internal/webhook"
 )
 
@@ -47,8 +48,17 @@ const renderCacheSize = 8192
 // Options configure Run.
 type Options struct {
 	// Config reaches the cluster that holds the Applications, which is
-	// also, for now, their destination.
+	// also their destination unless spec.destination names another.
 	Config *rest.Config
+	// Kubeconfig is the kubeconfig Config came from, if any (a local
+	// process; nil in a cluster), with the context Config uses as its
+	// current one: spec.destination.context names one of its contexts.
+	Kubeconfig *clientcmdapi.Config
+	// AllowCrossNamespaceRefs lets an Application name a destination
+	// Secret in another namespace than its own. Off by default: whoever
+	// may create an Application in a namespace could otherwise deploy
+	// with any namespace's cluster credentials.
+	AllowCrossNamespaceRefs bool
 	// Namespace limits the Applications watched; empty watches all.
 	Namespace string
 	// Concurrency bounds the apps reconciled at once (default 4): a slow
@@ -107,35 +117,24 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("controller: %w", err)
 	}
-	dest, err := cluster.FromConfig("in-cluster", opts.Config)
+	dests, err := newDestinations(ctx, mgr, opts)
 	if err != nil {
 		return err
-	}
-	meta, err := metadata.NewForConfig(opts.Config)
-	if err != nil {
-		return fmt.Errorf("controller: %w", err)
-	}
-	drift := newDriftWatch(ctx, meta)
-	reads := func(c *cluster.Cluster) plan.Reader {
-		if c == dest {
-			return view{Cluster: dest, drift: drift}
-		}
-		return c
 	}
 	r := &reconciler{
 		client: mgr.GetClient(),
 		pipeline: pipeline.New(pipeline.Options{CacheDir: opts.CacheDir, Logger: opts.Logger,
-			RenderCacheSize: renderCacheSize, Reader: reads}),
-		dest:   dest,
-		drift:  drift,
+			RenderCacheSize: renderCacheSize, Reader: dests.reader}),
+		dests:  dests,
 		events: mgr.GetEventRecorder("tugboat-controller"),
 		log:    opts.Logger,
+		ctx:    ctx,
 	}
 	err = ctrl.NewControllerManagedBy(mgr).
 		// Status writes bump no generation: the controller's own status
 		// patches never trigger it again; `tug sync` changes an annotation.
 		For(&v1alpha1.Application{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		WatchesRawSource(source.Channel(r.drift.events, &handler.EnqueueRequestForObject{})).
+		WatchesRawSource(source.Channel(dests.events, &handler.EnqueueRequestForObject{})).
 		// One controller per process in production; tests run several
 		// in one, and the name check only guards metric names.
 		WithOptions(crcontroller.Options{MaxConcurrentReconciles: opts.Concurrency, SkipNameValidation: ptr.To(true)}).
@@ -149,12 +148,32 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	if opts.WebhookAddr != "" {
-		hooks := &webhooks{addr: opts.WebhookAddr, receivers: opts.Receivers, client: mgr.GetClient(), events: r.drift.events, forget: r.pipeline.Forget}
+		hooks := &webhooks{addr: opts.WebhookAddr, receivers: opts.Receivers, client: mgr.GetClient(), events: dests.events, forget: r.pipeline.Forget}
 		if err := mgr.Add(hooks); err != nil {
 			return fmt.Errorf("controller: %w", err)
 		}
 	}
 	return mgr.Start(ctx)
+}
+
+// newDestinations connects to the controller's own cluster, the default
+// destination, and readies the others for when an Application names one.
+func newDestinations(ctx context.Context, mgr ctrl.Manager, opts Options) (*destinations, error) {
+	c, err := cluster.FromConfig("in-cluster", opts.Config)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := metadata.NewForConfig(opts.Config)
+	if err != nil {
+		return nil, fmt.Errorf("controller: %w", err)
+	}
+	events := make(chan event.GenericEvent, 1024)
+	return &destinations{
+		ctx: ctx, events: events,
+		local:   &destination{key: "local", cluster: c, drift: newDriftWatch(ctx, meta, events), stop: func() {}},
+		secrets: mgr.GetClient(), direct: mgr.GetAPIReader(), cacheNamespace: opts.Namespace,
+		crossNamespace: opts.AllowCrossNamespaceRefs, kubeconfig: opts.Kubeconfig,
+	}, nil
 }
 
 func addProbes(mgr ctrl.Manager) error {

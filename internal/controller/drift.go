@@ -20,15 +20,16 @@ import (
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
 
-// driftWatch notices out-of-band changes to what apps own: one shared,
-// metadata-only informer per kind, filtered by Tugboat's label, so an
-// idle controller's cost does not grow with unchanged objects and nothing
-// is dry-run on a timer. A change that may be drift queues the owning
-// Applications.
+// driftWatch notices out-of-band changes to what apps own in one
+// cluster: one shared, metadata-only informer per kind, filtered by
+// Tugboat's label, so an idle controller's cost does not grow with
+// unchanged objects and nothing is dry-run on a timer. A change that may
+// be drift queues the owning Applications. Its informers run until ctx
+// ends.
 type driftWatch struct {
 	ctx     context.Context
 	factory metadatainformer.SharedInformerFactory
-	events  chan event.GenericEvent
+	events  chan<- event.GenericEvent
 
 	mu      sync.Mutex
 	watched map[schema.GroupVersionResource]bool
@@ -49,12 +50,14 @@ type objectKey struct {
 	name      string
 }
 
-func newDriftWatch(ctx context.Context, client metadata.Interface) *driftWatch {
+// newDriftWatch watches the cluster client reaches, queueing the
+// Applications to check on events.
+func newDriftWatch(ctx context.Context, client metadata.Interface, events chan<- event.GenericEvent) *driftWatch {
 	selector := func(o *metav1.ListOptions) { o.LabelSelector = object.LabelManagedBy + "=" + object.ManagedByValue }
 	return &driftWatch{
 		ctx:       ctx,
 		factory:   metadatainformer.NewFilteredSharedInformerFactory(client, 0, metav1.NamespaceAll, selector),
-		events:    make(chan event.GenericEvent, 1024),
+		events:    events,
 		watched:   map[schema.GroupVersionResource]bool{},
 		apps:      map[string]map[types.NamespacedName]bool{},
 		wrote:     map[objectKey]string{},
@@ -101,12 +104,12 @@ func (d *driftWatch) track(app types.NamespacedName, name string, resources []sc
 const appIndex = "app"
 
 // owned returns the metadata of what app owns of resource, if a synced
-// informer watches it.
+// informer watches it (a stopped one is synced, but no longer follows).
 func (d *driftWatch) owned(resource schema.GroupVersionResource, app string) ([]metav1.PartialObjectMetadata, bool) {
 	d.mu.Lock()
 	inf := d.informers[resource]
 	d.mu.Unlock()
-	if inf == nil || !inf.HasSynced() {
+	if inf == nil || !inf.HasSynced() || d.ctx.Err() != nil {
 		return nil, false
 	}
 	objs, err := inf.GetIndexer().ByIndex(appIndex, app)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
 	"github.com/tugboat-gitops/tugboat/internal/changeset"
+	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/health"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
@@ -44,6 +45,8 @@ type appHealth struct {
 	// then is void, the Reconcile schedules its own.
 	gen     int
 	targets []healthTarget
+	// cluster is where the targets live: the app's destination.
+	cluster *cluster.Cluster
 	// value is status.health as last written or read.
 	value string
 	delay time.Duration
@@ -106,7 +109,7 @@ func (r *reconciler) observeHealth(ctx context.Context, ah *appHealth, status *v
 	case len(res.Health) > 0:
 		status.Health = worst(res.Health)
 	case changed(res) || status.Health != v1alpha1.HealthHealthy:
-		status.Health = worst(r.readHealth(ctx, ah.targets))
+		status.Health = worst(readHealth(ctx, ah.cluster, ah.targets))
 	default:
 		return
 	}
@@ -139,13 +142,13 @@ func nextHealthDelay(d time.Duration) time.Duration {
 // status.health only if it changed.
 func (r *reconciler) recheckHealth(app types.NamespacedName, ah *appHealth, gen int) {
 	// The re-check lives as long as the controller, not one Reconcile.
-	ctx := r.drift.ctx
+	ctx := r.ctx
 	ah.mu.Lock()
 	defer ah.mu.Unlock()
 	if ah.gen != gen || ctx.Err() != nil || !r.checks.current(app, ah) {
 		return
 	}
-	value := worst(r.readHealth(ctx, ah.targets))
+	value := worst(readHealth(ctx, ah.cluster, ah.targets))
 	if ctx.Err() != nil {
 		return // stopping: the reads failed for that, not for the objects
 	}
@@ -184,16 +187,16 @@ func healthTargets(cs *changeset.Set) []healthTarget {
 	return out
 }
 
-// readHealth computes each target's health from one GET of it: the
+// readHealth computes each target's health from one GET of it in c: the
 // objects of one app, never a LIST of everything of their kind in a
 // shared namespace.
-func (r *reconciler) readHealth(ctx context.Context, targets []healthTarget) []health.Result {
+func readHealth(ctx context.Context, c *cluster.Cluster, targets []healthTarget) []health.Result {
 	results := make([]health.Result, len(targets))
 	var g errgroup.Group
 	g.SetLimit(healthConcurrency)
 	for i, t := range targets {
 		g.Go(func() error {
-			u, err := r.dest.Get(ctx, t.gvk, t.id.Namespace, t.id.Name)
+			u, err := c.Get(ctx, t.gvk, t.id.Namespace, t.id.Name)
 			switch {
 			case err != nil:
 				results[i] = health.Result{ID: t.id, Status: health.Unknown, Message: err.Error()}

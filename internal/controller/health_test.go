@@ -67,7 +67,7 @@ func TestObserveHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &reconciler{dest: dest}
+	r := &reconciler{}
 	cm := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap",
 		"metadata": map[string]any{"name": "web", "namespace": "team"}}}
 	id := object.New(cm, "").ID()
@@ -93,7 +93,7 @@ func TestObserveHealth(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			status := &v1alpha1.ApplicationStatus{Health: tt.before}
-			r.observeHealth(ctx, &appHealth{}, status, tt.res)
+			r.observeHealth(ctx, &appHealth{cluster: dest}, status, tt.res)
 			if status.Health != tt.want {
 				t.Errorf("health = %q, want %q", status.Health, tt.want)
 			}

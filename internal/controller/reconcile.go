@@ -4,16 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -21,8 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
-	"github.com/tugboat-gitops/tugboat/internal/changeset"
-	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/failure"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 	"github.com/tugboat-gitops/tugboat/internal/source"
 )
@@ -31,10 +27,12 @@ import (
 type reconciler struct {
 	client   client.Client
 	pipeline *pipeline.Pipeline
-	dest     *cluster.Cluster
-	drift    *driftWatch
+	dests    *destinations
 	events   events.EventRecorder
 	log      *slog.Logger
+	// ctx lives as long as the controller, not one Reconcile: health
+	// re-checks run in it.
+	ctx context.Context
 
 	mu sync.Mutex
 	// claims maps an app name to the Application that uses it: the
@@ -59,7 +57,7 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !app.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.finalize(ctx, &app)
+		return r.finalize(ctx, &app)
 	}
 	if app.Spec.Suspend {
 		return ctrl.Result{}, nil
@@ -72,14 +70,17 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	status := app.Status.DeepCopy()
 	before := readyOf(status)
 	start := time.Now()
-	res, err := r.sync(ctx, &app)
+	res, dest, err := r.sync(ctx, &app)
+	if dest != nil {
+		ah.cluster = dest.cluster
+	}
 	drift := res != nil && res.Revision == app.Status.LastAppliedRevision && app.Status.ObservedGeneration == app.Generation
 	observe(app.Namespace, app.Name, time.Since(start), res, err, drift)
 	setStatus(status, &app, res, err)
 	r.observeHealth(ctx, ah, status, res)
 	r.emit(&app, before, status, res, err)
-	if res != nil {
-		r.watch(req.NamespacedName, app.App().Name, res)
+	if res != nil && dest != nil {
+		dest.watch(req.NamespacedName, app.App().Name, res)
 	}
 	if !equality.Semantic.DeepEqual(status, &app.Status) {
 		patched := app.DeepCopy()
@@ -103,19 +104,24 @@ func next(app *v1alpha1.Application, err error, failures int) time.Duration {
 	return backoff(app.Spec.Retry, failures, interval(app))
 }
 
-// sync runs the pipeline for app.
-func (r *reconciler) sync(ctx context.Context, app *v1alpha1.Application) (*pipeline.Result, error) {
+// sync runs the pipeline for app in its destination cluster, which it
+// returns when it resolved.
+func (r *reconciler) sync(ctx context.Context, app *v1alpha1.Application) (*pipeline.Result, *destination, error) {
 	// The one conversion tug diff --application shares, so its diff is
 	// what this sync does.
 	pa, err := pipeline.FromApplication(app)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := r.claim(pa.Name, app); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if pa.Source.Credentials, err = r.credentials(ctx, app); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	dest, err := r.dests.resolve(ctx, app)
+	if err != nil {
+		return nil, nil, err
 	}
 	if v := app.Annotations[v1alpha1.RequestedAtAnnotation]; v == "" || v == app.Status.LastHandledRequestedAt {
 		// A check may take a fetch of the same repository that another
@@ -126,30 +132,13 @@ func (r *reconciler) sync(ctx context.Context, app *v1alpha1.Application) (*pipe
 	if !selfHeal(app) && app.Status.LastAppliedRevision != "" && app.Status.ObservedGeneration == app.Generation {
 		// Without self-heal, only a new revision or spec is applied; drift
 		// is shown (OutOfSync), not corrected.
-		res, err := r.pipeline.Plan(ctx, pa, r.dest)
+		res, err := r.pipeline.Plan(ctx, pa, dest.cluster)
 		if err != nil || res.Revision == app.Status.LastAppliedRevision {
-			return res, err
+			return res, dest, err
 		}
 	}
-	return r.pipeline.Apply(ctx, pa, r.dest, pipeline.Hooks{Applied: r.applied})
-}
-
-// applied tells the drift watch what an apply left Tugboat owning, as
-// soon as it is applied, so that the object's watch event is not taken
-// for drift and the app not checked again for nothing.
-func (r *reconciler) applied(c *changeset.Change) {
-	if !c.Wrote() {
-		return
-	}
-	m, err := r.dest.Mapping(c.ID.GroupKind(), c.Version)
-	if err != nil {
-		return
-	}
-	fields := c.Fields
-	if c.Outcome == changeset.Pruned {
-		fields = ""
-	}
-	r.drift.applied(objectKey{m.Resource.GroupResource(), c.ID.Namespace, c.ID.Name}, fields)
+	res, err := r.pipeline.Apply(ctx, pa, dest.cluster, pipeline.Hooks{Applied: dest.applied})
+	return res, dest, err
 }
 
 // claim reserves the app name for app, refusing one that another
@@ -214,22 +203,59 @@ func (r *reconciler) addFinalizer(ctx context.Context, app *v1alpha1.Application
 	return nil
 }
 
-// finalize deletes what a deleted Application owns (what its inventory
-// records and still carries its label, nothing else), then lets it go.
-func (r *reconciler) finalize(ctx context.Context, app *v1alpha1.Application) error {
+// finalize deletes what a deleted Application owns in its destination
+// cluster (what its inventory records and still carries its label,
+// nothing else), then lets it go. If that fails (the destination is
+// unreachable, its Secret is gone) the finalizer stays, Ready=False says
+// why, and it is tried again; setting spec.sync.prune to false lets the
+// Application go and leaves its objects.
+func (r *reconciler) finalize(ctx context.Context, app *v1alpha1.Application) (ctrl.Result, error) {
 	nn := types.NamespacedName{Namespace: app.Namespace, Name: app.Name}
 	if controllerutil.ContainsFinalizer(app, finalizer) {
-		if _, err := r.pipeline.Delete(ctx, app.App().Name, r.dest, pipeline.Hooks{}); err != nil {
-			return fmt.Errorf("delete what %s owns: %w", nn, err)
+		if prunes(app) {
+			if err := r.prune(ctx, app); err != nil {
+				return r.keepFinalizer(ctx, app, err)
+			}
 		}
 		patched := app.DeepCopy()
 		controllerutil.RemoveFinalizer(patched, finalizer)
 		if err := r.client.Patch(ctx, patched, client.MergeFrom(app)); err != nil {
-			return fmt.Errorf("finalizer of %s: %w", nn, err)
+			return ctrl.Result{}, fmt.Errorf("finalizer of %s: %w", nn, err)
 		}
 	}
 	r.release(nn)
+	return ctrl.Result{}, nil
+}
+
+// prune deletes what app owns in its destination cluster.
+func (r *reconciler) prune(ctx context.Context, app *v1alpha1.Application) error {
+	dest, err := r.dests.resolve(ctx, app)
+	if err == nil {
+		_, err = r.pipeline.Delete(ctx, app.App().Name, dest.cluster, pipeline.Hooks{Applied: dest.applied})
+	}
+	if err != nil {
+		return failure.New(failure.Prune, "DeleteFailed", false,
+			fmt.Errorf("deleting: %w; the finalizer %s stays until what the app owns is deleted (spec.sync.prune: false lets it go and keeps the objects)", err, finalizer))
+	}
 	return nil
+}
+
+// keepFinalizer reports why a deleted Application's objects could not be
+// deleted, and when it tries again.
+func (r *reconciler) keepFinalizer(ctx context.Context, app *v1alpha1.Application, err error) (ctrl.Result, error) {
+	nn := types.NamespacedName{Namespace: app.Namespace, Name: app.Name}
+	status := app.Status.DeepCopy()
+	before := readyOf(status)
+	setStatus(status, app, nil, err)
+	r.emit(app, before, status, nil, err)
+	if !equality.Semantic.DeepEqual(status, &app.Status) {
+		patched := app.DeepCopy()
+		patched.Status = *status
+		if perr := r.client.Status().Patch(ctx, patched, client.MergeFrom(app)); perr != nil {
+			return ctrl.Result{}, fmt.Errorf("status of %s: %w", nn, perr)
+		}
+	}
+	return ctrl.Result{RequeueAfter: jitter(next(app, err, r.countFailure(nn, err)))}, nil
 }
 
 // release forgets a deleted Application: its app name, its backoff, its
@@ -244,26 +270,11 @@ func (r *reconciler) release(app types.NamespacedName) {
 	delete(r.failures, app)
 	r.mu.Unlock()
 	r.checks.forget(app)
-	r.drift.forget(app)
+	r.dests.release(app)
 }
 
 func selfHeal(app *v1alpha1.Application) bool {
 	return app.Spec.SelfHeal == nil || *app.Spec.SelfHeal
-}
-
-// watch has the drift watch follow the kinds the app's objects are of.
-func (r *reconciler) watch(app types.NamespacedName, name string, res *pipeline.Result) {
-	seen := map[schema.GroupVersionResource]bool{}
-	for _, c := range res.ChangeSet.Changes {
-		if c.Desired == nil || c.Hook != nil {
-			continue
-		}
-		m, err := r.dest.Mapping(c.ID.GroupKind(), c.Version)
-		if err == nil {
-			seen[m.Resource] = true
-		}
-	}
-	r.drift.track(app, name, slices.Collect(maps.Keys(seen)))
 }
 
 // credentials reads the source's credentials from the Secret the spec

@@ -26,8 +26,8 @@ func TestFromApplication(t *testing.T) {
 		{name: "chart only", spec: v1alpha1.AppSpec{Chart: &v1alpha1.ChartSource{Repo: "https://charts.example.com", Name: "web"}}, wantName: "web", wantNS: "team"},
 		{name: "no source", spec: v1alpha1.AppSpec{Path: "apps/web"}, wantReason: "InvalidSpec"},
 		{name: "invalid", spec: v1alpha1.AppSpec{Repo: "https://git.example.com/envs.git"}, wantReason: "InvalidSpec"},
-		{name: "context", spec: v1alpha1.AppSpec{Repo: "https://git.example.com/envs.git", Path: "apps/web",
-			Destination: v1alpha1.Destination{Context: "prod"}}, wantReason: "UnsupportedDestination"},
+		{name: "another cluster", spec: v1alpha1.AppSpec{Repo: "https://git.example.com/envs.git", Path: "apps/web",
+			Destination: v1alpha1.Destination{Cluster: &v1alpha1.ClusterRef{SecretRef: v1alpha1.SecretKeyRef{Name: "prod"}}}}, wantName: "web", wantNS: "team"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

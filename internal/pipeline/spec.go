@@ -47,9 +47,11 @@ func FromSpec(spec *v1alpha1.AppSpec, root string) (App, error) {
 // namespace. The controller and tug diff --application both call it, so
 // a diff shows what the controller would do.
 //
-// Credentials are left to the caller, which reads the Secret that
-// spec.secretRef names with its own client and passes its data to
-// source.CredentialsFromData. A spec the controller cannot sync is a
+// Credentials and the destination cluster are left to the caller, which
+// reads the Secret that spec.secretRef names with its own client and
+// passes its data to source.CredentialsFromData, and connects to what
+// spec.destination names (a kubeconfig context, or a Secret's kubeconfig
+// through cluster.FromKubeconfig). A spec the controller cannot sync is a
 // stalled failure: it needs a new spec, not a retry.
 func FromApplication(app *v1alpha1.Application) (App, error) {
 	if err := app.Validate(); err != nil {
@@ -58,10 +60,6 @@ func FromApplication(app *v1alpha1.Application) (App, error) {
 	spec := app.App()
 	if spec.Repo == "" && spec.Chart == nil {
 		return App{}, invalidSpec(fmt.Errorf("app %s: repo: an Application needs a git repository or a chart", spec.Name))
-	}
-	if spec.Destination.Context != "" || spec.Destination.Cluster != nil {
-		return App{}, failure.New(failure.Validate, "UnsupportedDestination", true,
-			fmt.Errorf("app %s: destination: only the controller's own cluster is supported yet", spec.Name))
 	}
 	if spec.Destination.Namespace == "" {
 		// An Application's objects stay by it unless it says otherwise.
