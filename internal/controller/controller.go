@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -116,9 +117,14 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("controller: %w", err)
 	}
 	drift := newDriftWatch(ctx, meta)
+	cs, err := kubernetes.NewForConfig(opts.Config)
+	if err != nil {
+		return fmt.Errorf("controller: %w", err)
+	}
+	destView := view{Cluster: dest, drift: drift, inventories: newInventoryCache(ctx, cs)}
 	reads := func(c *cluster.Cluster) plan.Reader {
 		if c == dest {
-			return view{Cluster: dest, drift: drift}
+			return destView
 		}
 		return c
 	}
