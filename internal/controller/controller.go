@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
@@ -167,10 +168,15 @@ func newDestinations(ctx context.Context, mgr ctrl.Manager, opts Options) (*dest
 	if err != nil {
 		return nil, fmt.Errorf("controller: %w", err)
 	}
+	cs, err := kubernetes.NewForConfig(opts.Config)
+	if err != nil {
+		return nil, fmt.Errorf("controller: %w", err)
+	}
 	events := make(chan event.GenericEvent, 1024)
 	return &destinations{
 		ctx: ctx, events: events,
-		local:   &destination{key: "local", cluster: c, drift: newDriftWatch(ctx, meta, events), stop: func() {}},
+		local: &destination{key: "local", cluster: c, drift: newDriftWatch(ctx, meta, events),
+			inventories: newInventoryCache(ctx, cs), stop: func() {}},
 		secrets: mgr.GetClient(), direct: mgr.GetAPIReader(), cacheNamespace: opts.Namespace,
 		crossNamespace: opts.AllowCrossNamespaceRefs, kubeconfig: opts.Kubeconfig,
 	}, nil

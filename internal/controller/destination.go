@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -32,6 +33,8 @@ type destination struct {
 	key, version string
 	cluster      *cluster.Cluster
 	drift        *driftWatch
+	// inventories keeps the cluster's inventory records from a watch.
+	inventories *inventoryCache
 	// stop ends the drift watch of a remote destination.
 	stop context.CancelFunc
 }
@@ -159,6 +162,10 @@ func (ds *destinations) add(key, version string, c *cluster.Cluster) (*destinati
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
+	cs, err := kubernetes.NewForConfig(c.Config)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+	}
 	ds.mu.Lock()
 	defer ds.mu.Unlock()
 	old := ds.remotes[key]
@@ -166,7 +173,8 @@ func (ds *destinations) add(key, version string, c *cluster.Cluster) (*destinati
 		return old, nil // another app connected first
 	}
 	ctx, stop := context.WithCancel(ds.ctx)
-	d := &destination{key: key, version: version, cluster: c, drift: newDriftWatch(ctx, meta, ds.events), stop: stop}
+	d := &destination{key: key, version: version, cluster: c, drift: newDriftWatch(ctx, meta, ds.events),
+		inventories: newInventoryCache(ctx, cs), stop: stop}
 	if ds.remotes == nil {
 		ds.remotes = map[string]*destination{}
 	}
@@ -225,11 +233,11 @@ func (ds *destinations) reader(c *cluster.Cluster) plan.Reader {
 	ds.mu.Lock()
 	defer ds.mu.Unlock()
 	if c == ds.local.cluster {
-		return view{Cluster: c, drift: ds.local.drift}
+		return view{Cluster: c, drift: ds.local.drift, inventories: ds.local.inventories}
 	}
 	for _, d := range ds.remotes {
 		if d.cluster == c {
-			return view{Cluster: c, drift: d.drift}
+			return view{Cluster: c, drift: d.drift, inventories: d.inventories}
 		}
 	}
 	return c

@@ -5,9 +5,12 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/inventory"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/plan"
 )
@@ -21,10 +24,14 @@ import (
 // lag costs reads, never a wrong write or a missed prune.
 type view struct {
 	*cluster.Cluster
-	drift *driftWatch
+	drift       *driftWatch
+	inventories *inventoryCache
 }
 
-var _ plan.Reader = view{}
+var (
+	_ plan.Reader      = view{}
+	_ inventory.Client = view{}
+)
 
 // ListMetadata answers "what does app own of this kind" from the watch.
 func (v view) ListMetadata(ctx context.Context, gvk schema.GroupVersionKind, namespace, selector string) ([]metav1.PartialObjectMetadata, error) {
@@ -36,4 +43,41 @@ func (v view) ListMetadata(ctx context.Context, gvk schema.GroupVersionKind, nam
 		}
 	}
 	return v.Cluster.ListMetadata(ctx, gvk, namespace, selector)
+}
+
+// Get answers an inventory record from the cache when it may; any other
+// object from the API server.
+func (v view) Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
+	if isRecord(gvk, namespace, name) {
+		if u, ok := v.inventories.get(name); ok {
+			return u, nil
+		}
+	}
+	return v.Cluster.Get(ctx, gvk, namespace, name)
+}
+
+// Apply and Create note the version of the inventory records they write,
+// so that the cache serves nothing older.
+func (v view) Apply(ctx context.Context, o *object.Object, opts cluster.ApplyOptions) (*unstructured.Unstructured, error) {
+	u, err := v.Cluster.Apply(ctx, o, opts)
+	if err == nil && !opts.DryRun && isRecord(o.GroupVersionKind(), o.GetNamespace(), o.GetName()) {
+		v.inventories.written(o.GetName(), u)
+	}
+	return u, err
+}
+
+func (v view) Create(ctx context.Context, o *object.Object) (*unstructured.Unstructured, error) {
+	u, err := v.Cluster.Create(ctx, o)
+	if err == nil && isRecord(o.GroupVersionKind(), o.GetNamespace(), o.GetName()) {
+		v.inventories.written(o.GetName(), u)
+	}
+	return u, err
+}
+
+func (v view) Delete(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string, uid types.UID) error {
+	err := v.Cluster.Delete(ctx, gvk, namespace, name, uid)
+	if err == nil && isRecord(gvk, namespace, name) {
+		v.inventories.written(name, nil)
+	}
+	return err
 }

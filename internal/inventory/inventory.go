@@ -99,7 +99,13 @@ type Store struct {
 	Cluster Client
 }
 
-func configMapName(app string) string { return "tugboat-inventory-" + app }
+// LabelFor labels an inventory record with the app it records.
+const LabelFor = "tugboat.dev/inventory-for"
+
+// NamePrefix begins every inventory record's name.
+const NamePrefix = "tugboat-inventory-"
+
+func configMapName(app string) string { return NamePrefix + app }
 
 var configMapGVK = schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
 
@@ -182,7 +188,7 @@ func configMap(inv *Inventory) (*unstructured.Unstructured, error) {
 		"apiVersion": "v1", "kind": "ConfigMap",
 		"metadata": map[string]any{
 			"name": configMapName(inv.App), "namespace": Namespace,
-			"labels": map[string]any{object.LabelManagedBy: object.ManagedByValue, "tugboat.dev/inventory-for": inv.App},
+			"labels": map[string]any{object.LabelManagedBy: object.ManagedByValue, LabelFor: inv.App},
 		},
 		"data": map[string]any{
 			"app": inv.App, "revision": inv.Revision,

@@ -56,7 +56,7 @@ func (p *Pipeline) plan(ctx context.Context, app App, c *cluster.Cluster, diffs 
 		return nil, nil, nil, failure.New(failure.Validate, "EmptyRender", true,
 			fmt.Errorf("app %s: renders to no objects; refusing to prune everything it owns (allow empty apps to do that)", app.Name))
 	}
-	inv, err := (&inventory.Store{Cluster: c}).Load(ctx, app.Name)
+	inv, err := p.inventories(c).Load(ctx, app.Name)
 	if err != nil {
 		return nil, nil, nil, failure.New(failure.Plan, "InventoryUnreadable", false, err)
 	}
@@ -81,7 +81,7 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 		return nil, err
 	}
 	hooks.Applied = p.logged(ctx, app.Name, hooks.Applied)
-	store := &inventory.Store{Cluster: c}
+	store := p.inventories(c)
 	recordAt := inv.ResourceVersion
 	if pending, grows := inventory.Pending(inv, res.ChangeSet); grows {
 		if err := store.Save(ctx, pending); err != nil {

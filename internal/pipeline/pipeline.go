@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
+	"github.com/tugboat-gitops/tugboat/internal/inventory"
 	"github.com/tugboat-gitops/tugboat/internal/plan"
 	"github.com/tugboat-gitops/tugboat/internal/render"
 	"github.com/tugboat-gitops/tugboat/internal/render/helm"
@@ -84,6 +85,16 @@ func (p *Pipeline) emptyRoot() (string, error) {
 		return "", fmt.Errorf("cache %s: %w", p.CacheDir, err)
 	}
 	return dir, nil
+}
+
+// inventories reads and writes the inventories of c through the plan's
+// reader when it keeps them too (the controller's watch-fed view), so
+// that a check with nothing new reads none from the API server.
+func (p *Pipeline) inventories(c *cluster.Cluster) *inventory.Store {
+	if ic, ok := p.readsOf(c).(inventory.Client); ok {
+		return &inventory.Store{Cluster: ic}
+	}
+	return &inventory.Store{Cluster: c}
 }
 
 // readsOf is what a plan of c reads from.

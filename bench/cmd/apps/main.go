@@ -44,6 +44,7 @@ type options struct {
 	interval    string
 	latency     int
 	cpuProfile  string
+	steadyProf  string
 }
 
 func main() {
@@ -55,6 +56,7 @@ func main() {
 	flag.StringVar(&o.interval, "interval", "1m", "the Applications' interval")
 	flag.IntVar(&o.latency, "latency", 0, "tries of each latency (webhook, 10 s polling, drift); 0 skips them")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first sync to this file")
+	flag.StringVar(&o.steadyProf, "steady-cpuprofile", "", "write a CPU profile of the steady-state window to this file")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
 	defer cancel()
@@ -147,7 +149,17 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("  controller requests for the first sync: %s\n", sync)
 	counter.Reset()
 	cpu0 := cpuTime()
+	if o.steadyProf != "" {
+		f, err := os.Create(o.steadyProf)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	time.Sleep(o.steady)
+	pprof.StopCPUProfile()
 	cpu := cpuTime() - cpu0
 	steady := counter.Counts()
 	fmt.Printf("steady state, %s with nothing changing (interval %s): %d writes; requests %s; process CPU %.1f%% of a core; RSS %d MB (peak %d MB)\n",

@@ -1,0 +1,56 @@
+package controller
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/tugboat-gitops/tugboat/internal/inventory"
+)
+
+// TestInventoryCache: a record is served from the watch only at the
+// version this process last wrote, or when it wrote none; an absent one
+// is left to the API server.
+func TestInventoryCache(t *testing.T) {
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: inventory.NamePrefix + "web", Namespace: inventory.Namespace,
+		ResourceVersion: "7", Labels: map[string]string{inventory.LabelFor: "web"}}, Data: map[string]string{"app": "web"}}
+	tests := []struct {
+		name  string
+		get   string
+		wrote string // resourceVersion this process wrote; "" none
+		want  bool
+	}{
+		{"never written here", cm.Name, "", true},
+		{"at the version written", cm.Name, "7", true},
+		{"the watch lags behind a write", cm.Name, "8", false},
+		{"absent", inventory.NamePrefix + "other", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c := newInventoryCache(ctx, fake.NewClientset(cm.DeepCopy()))
+			if !cache.WaitForCacheSync(ctx.Done(), c.informer.HasSynced) {
+				t.Fatal("not synced")
+			}
+			if tt.wrote != "" {
+				u := &unstructured.Unstructured{}
+				u.SetResourceVersion(tt.wrote)
+				c.written(tt.get, u)
+			}
+			u, ok := c.get(tt.get)
+			if ok != tt.want {
+				t.Fatalf("served = %v, want %v", ok, tt.want)
+			}
+			if ok && (u.GetKind() != "ConfigMap" || u.GetResourceVersion() != "7") {
+				t.Errorf("served %s at %s", u.GetKind(), u.GetResourceVersion())
+			}
+		})
+	}
+}
