@@ -174,12 +174,22 @@ func (r *reconciler) patchHealth(ctx context.Context, app types.NamespacedName, 
 	return nil
 }
 
+// statusless kinds have no status: kstatus calls one Current once it
+// exists, which the sync that applied it has just seen. Reading them would
+// cost a GET each (a thousand one-ConfigMap apps, a thousand GETs) to
+// learn nothing; deleting one is drift, put back by the drift watch.
+var statusless = map[schema.GroupKind]bool{
+	{Kind: "ConfigMap"}: true, {Kind: "Secret"}: true, {Kind: "ServiceAccount"}: true,
+	{Group: "rbac.authorization.k8s.io", Kind: "Role"}: true, {Group: "rbac.authorization.k8s.io", Kind: "RoleBinding"}: true,
+	{Group: "rbac.authorization.k8s.io", Kind: "ClusterRole"}: true, {Group: "rbac.authorization.k8s.io", Kind: "ClusterRoleBinding"}: true,
+}
+
 // healthTargets are the objects a sync's change set leaves the app with;
 // hooks are waited for when they run, and may be gone since.
 func healthTargets(cs *changeset.Set) []healthTarget {
 	var out []healthTarget
 	for _, c := range cs.Changes {
-		if c.Desired == nil || c.Hook != nil {
+		if c.Desired == nil || c.Hook != nil || statusless[c.ID.GroupKind()] {
 			continue
 		}
 		out = append(out, healthTarget{id: c.ID, gvk: c.ID.GroupKind().WithVersion(c.Version)})

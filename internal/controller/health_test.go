@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -98,5 +99,35 @@ func TestObserveHealth(t *testing.T) {
 				t.Errorf("health = %q, want %q", status.Health, tt.want)
 			}
 		})
+	}
+}
+
+// TestHealthTargets: objects of kinds without a status are not read for
+// health, nor hooks, nor what was pruned.
+func TestHealthTargets(t *testing.T) {
+	obj := func(apiVersion, kind, name string) *object.Object {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion(apiVersion)
+		u.SetKind(kind)
+		u.SetName(name)
+		return object.New(u, name)
+	}
+	change := func(o *object.Object) changeset.Change {
+		return changeset.Change{ID: o.ID(), Desired: o, Version: o.GroupVersionKind().Version}
+	}
+	cs := &changeset.Set{Changes: []changeset.Change{
+		change(obj("v1", "ConfigMap", "cm")),
+		change(obj("v1", "ServiceAccount", "sa")),
+		change(obj("rbac.authorization.k8s.io/v1", "RoleBinding", "rb")),
+		change(obj("apps/v1", "Deployment", "web")),
+		change(obj("v1", "Service", "web")),
+		{ID: object.ID{Kind: "ConfigMap", Name: "gone"}, Action: changeset.Prune},
+	}}
+	var got []string
+	for _, tg := range healthTargets(cs) {
+		got = append(got, tg.id.Kind+"/"+tg.id.Name)
+	}
+	if want := []string{"Deployment/web", "Service/web"}; !slices.Equal(got, want) {
+		t.Errorf("targets %v, want %v", got, want)
 	}
 }
