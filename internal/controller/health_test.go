@@ -69,7 +69,8 @@ func TestObserveHealth(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &reconciler{}
-	cm := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "ConfigMap",
+	// A Deployment: a kind with a status, so its health is read.
+	cm := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apps/v1", "kind": "Deployment",
 		"metadata": map[string]any{"name": "web", "namespace": "team"}}}
 	id := object.New(cm, "").ID()
 	set := func(o changeset.Outcome) *changeset.Set {
