@@ -29,9 +29,14 @@ type webhooks struct {
 	forget func(changed func(repo string) bool)
 }
 
+// hookWindow gathers a burst of pushes to one repository into one check.
+// It is short because it adds to every push's commit-to-live time; the
+// apps' shared fetch folds whatever checks a longer flood still makes.
+const hookWindow = 100 * time.Millisecond
+
 // Start serves until ctx ends; a manager runs it.
 func (w *webhooks) Start(ctx context.Context) error {
-	coalescer := webhook.NewCoalescer(ctx, func(p webhook.Push) { w.trigger(ctx, p) }, webhook.DefaultWindow)
+	coalescer := webhook.NewCoalescer(ctx, func(p webhook.Push) { w.trigger(ctx, p) }, hookWindow)
 	defer coalescer.Stop()
 	h, err := webhook.NewHandler(w.receivers, coalescer.Add)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -48,7 +49,11 @@ func (l *latencies) run(ctx context.Context, tries int) error {
 		}
 		drift = append(drift, d)
 	}
+	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range tries {
+		// Pushed at a random point of the 10 s interval, not right after
+		// the check that applied the last one.
+		time.Sleep(time.Duration(rng.Int64N(int64(10 * time.Second))))
 		d, err := l.commitToLive(ctx, w, "poll", fmt.Sprintf("v%d", i), false)
 		if err != nil {
 			return fmt.Errorf("polling try %d: %w", i, err)
