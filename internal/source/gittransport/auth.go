@@ -91,7 +91,9 @@ func newSSHConfig(c source.Credentials, ep Endpoint) (*sshConfig, error) {
 	}
 	keys, err := gitssh.NewPublicKeys(cmp.Or(ep.user, c.Username, "git"), c.SSHPrivateKey, c.SSHPassphrase)
 	if err != nil {
-		return nil, fmt.Errorf("parse ssh private key: %w", err)
+		// The credentials given cannot work: as refused as a rejected
+		// key, and no retry will cure it.
+		return nil, &source.Error{Kind: source.ErrAuthFailed, Msg: "parse ssh private key: " + err.Error()}
 	}
 	db, err := knownHostsDB(c.KnownHosts)
 	if err != nil {
