@@ -125,7 +125,7 @@ func Run(ctx context.Context, opts Options) error {
 	r := &reconciler{
 		client: mgr.GetClient(),
 		pipeline: pipeline.New(pipeline.Options{CacheDir: opts.CacheDir, Logger: opts.Logger,
-			RenderCacheSize: renderCacheSize, Reader: dests.reader}),
+			RenderCacheSize: renderCacheSize, Reader: dests.reader, OnFetch: observeFetch}),
 		dests:  dests,
 		events: mgr.GetEventRecorder("tugboat-controller"),
 		log:    opts.Logger,

@@ -21,6 +21,11 @@ var (
 		Name: "tugboat_objects_changed_total",
 		Help: "Objects the controller wrote, by action (create, update, recreate, prune).",
 	}, []string{"namespace", "application", "action"})
+	fetchDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "tugboat_fetch_duration_seconds",
+		Help:    "Time of one fetch from a git remote (one may serve many Applications), by result (ok or error).",
+		Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
+	}, []string{"repository", "result"})
 	driftCorrections = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tugboat_drift_corrections_total",
 		Help: "Syncs that wrote to the cluster with no new revision or spec: drift put back.",
@@ -28,7 +33,7 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(reconcileDuration, objectsChanged, driftCorrections)
+	metrics.Registry.MustRegister(reconcileDuration, objectsChanged, driftCorrections, fetchDuration)
 }
 
 // observe records one sync of the Application ns/name that took took.
@@ -52,4 +57,13 @@ func observe(ns, name string, took time.Duration, res *pipeline.Result, err erro
 	if wrote && drift {
 		driftCorrections.WithLabelValues(ns, name).Inc()
 	}
+}
+
+// observeFetch records one fetch from a git remote.
+func observeFetch(repo string, took time.Duration, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	fetchDuration.WithLabelValues(repo, result).Observe(took.Seconds())
 }

@@ -29,3 +29,11 @@ func TestObserve(t *testing.T) {
 		t.Errorf("%d reconcile duration series, want one per result", n)
 	}
 }
+
+func TestObserveFetch(t *testing.T) {
+	observeFetch("https://git.example/envs", time.Second, nil)
+	observeFetch("https://git.example/envs", time.Second, errors.New("unreachable"))
+	if n := testutil.CollectAndCount(fetchDuration, "tugboat_fetch_duration_seconds"); n != 2 {
+		t.Errorf("%d fetch duration series, want one per result", n)
+	}
+}

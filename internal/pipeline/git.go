@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/tugboat-gitops/tugboat/internal/redact"
 	"github.com/tugboat-gitops/tugboat/internal/source"
@@ -21,7 +22,14 @@ func (p *Pipeline) fetchGit(ctx context.Context, src SourceSpec) (*source.Artifa
 	if err != nil {
 		return nil, "", err
 	}
-	art, err := p.fetches.do(fetchKey(src), src.Repo, src.MaxAge, func() (*source.Artifact, error) { return s.Fetch(ctx) })
+	art, err := p.fetches.do(fetchKey(src), src.Repo, src.MaxAge, func() (*source.Artifact, error) {
+		start := time.Now()
+		art, err := s.Fetch(ctx)
+		if p.onFetch != nil {
+			p.onFetch(redact.Text(src.Repo), time.Since(start), err)
+		}
+		return art, err
+	})
 	if err != nil {
 		return nil, "", err
 	}

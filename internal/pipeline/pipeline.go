@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/inventory"
@@ -27,6 +28,7 @@ type Pipeline struct {
 	log      *slog.Logger
 	fetches  fetchGroup
 	reader   func(*cluster.Cluster) plan.Reader
+	onFetch  func(repo string, took time.Duration, err error)
 }
 
 // Options configure New.
@@ -38,6 +40,9 @@ type Options struct {
 	// Reader gives the reads a plan of a cluster makes; nil reads the
 	// cluster directly. The controller answers them from its watches.
 	Reader func(*cluster.Cluster) plan.Reader
+	// OnFetch is told of every fetch from a git remote (not of the
+	// callers a shared fetch served), with the repository's URL redacted.
+	OnFetch func(repo string, took time.Duration, err error)
 	// Logger receives what the pipeline does: fetches, renders and plan
 	// decisions at debug, changes at info. No credential or object
 	// content is ever logged. Nil logs nothing.
@@ -56,6 +61,7 @@ func New(opts Options) *Pipeline {
 		CacheDir: cacheDir(opts.CacheDir),
 		log:      opts.Logger,
 		reader:   opts.Reader,
+		onFetch:  opts.OnFetch,
 		renderer: &render.Engine{
 			Renderers: map[render.Kind]render.Renderer{
 				render.KindPlain:     plain.Renderer{},
