@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/failure"
@@ -31,9 +33,21 @@ func TestObserve(t *testing.T) {
 }
 
 func TestObserveFetch(t *testing.T) {
-	observeFetch("https://git.example/envs", time.Second, nil)
-	observeFetch("https://git.example/envs", time.Second, errors.New("unreachable"))
-	if n := testutil.CollectAndCount(fetchDuration, "tugboat_fetch_duration_seconds"); n != 2 {
-		t.Errorf("%d fetch duration series, want one per result", n)
+	// A repository of its own: the package's integration tests fetch too.
+	repo := "https://git.example/observe-fetch"
+	observeFetch(repo, time.Second, nil)
+	observeFetch(repo, time.Second, errors.New("unreachable"))
+	for _, result := range []string{"ok", "error"} {
+		h, err := fetchDuration.GetMetricWithLabelValues(repo, result)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m dto.Metric
+		if err := h.(prometheus.Metric).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		if n := m.GetHistogram().GetSampleCount(); n != 1 {
+			t.Errorf("%s: %d fetches observed, want 1", result, n)
+		}
 	}
 }
