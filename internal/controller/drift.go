@@ -31,8 +31,7 @@ type driftWatch struct {
 	factory metadatainformer.SharedInformerFactory
 	events  chan<- event.GenericEvent
 
-	mu      sync.Mutex
-	watched map[schema.GroupVersionResource]bool
+	mu sync.Mutex
 	// apps maps an app name (the tugboat.dev/app label) to the
 	// Applications of that name.
 	apps map[string]map[types.NamespacedName]bool
@@ -58,7 +57,6 @@ func newDriftWatch(ctx context.Context, client metadata.Interface, events chan<-
 		ctx:       ctx,
 		factory:   metadatainformer.NewFilteredSharedInformerFactory(client, 0, metav1.NamespaceAll, selector),
 		events:    events,
-		watched:   map[schema.GroupVersionResource]bool{},
 		apps:      map[string]map[types.NamespacedName]bool{},
 		wrote:     map[objectKey]string{},
 		informers: map[schema.GroupVersionResource]cache.SharedIndexInformer{},
@@ -75,10 +73,9 @@ func (d *driftWatch) track(app types.NamespacedName, name string, resources []sc
 	}
 	d.apps[name][app] = true
 	for _, gvr := range resources {
-		if d.watched[gvr] {
+		if d.informers[gvr] != nil {
 			continue
 		}
-		d.watched[gvr] = true
 		inf := d.factory.ForResource(gvr).Informer()
 		// Indexed by app, so that the planner reads what an app owns
 		// from here instead of listing it (see view).

@@ -10,6 +10,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/tugboat-gitops/tugboat/internal/changeset"
@@ -194,8 +195,8 @@ func (p *planner) existing(ctx context.Context, c *changeset.Change) error {
 		c.Action = changeset.Create
 		return nil
 	}
-	if owner := live.GetLabels()[object.LabelApp]; owner != "" && owner != p.t.App && !p.opts.Adopt {
-		return &OwnedError{Object: c.Desired, Owner: owner}
+	if err := p.checkOwnership([]*object.Object{c.Desired}, map[object.ID]*metav1.PartialObjectMetadata{c.ID: metadataOf(live)}); err != nil {
+		return err
 	}
 	return p.dryRun(ctx, c, true)
 }

@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/tugboat-gitops/tugboat/internal/object"
@@ -46,15 +47,7 @@ func readLive(ctx context.Context, c Reader, app string, kinds map[schema.GroupK
 // namespace, one unfiltered metadata LIST answers for all of them;
 // otherwise one GET each.
 func unowned(ctx context.Context, c Reader, objs []*object.Object) (map[object.ID]*metav1.PartialObjectMetadata, error) {
-	type group struct {
-		gvk schema.GroupVersionKind
-		ns  string
-	}
-	groups := map[group][]*object.Object{}
-	for _, o := range objs {
-		g := group{o.GroupVersionKind(), o.GetNamespace()}
-		groups[g] = append(groups[g], o)
-	}
+	groups := lookupGroups(objs)
 	found := map[object.ID]*metav1.PartialObjectMetadata{}
 	for g, members := range groups {
 		if err := lookupGroup(ctx, c, g.gvk, g.ns, members, found); err != nil {
@@ -65,6 +58,29 @@ func unowned(ctx context.Context, c Reader, objs []*object.Object) (map[object.I
 }
 
 const listThreshold = 8
+
+// group is what one LIST can look up: a kind in a namespace.
+type group struct {
+	gvk schema.GroupVersionKind
+	ns  string
+}
+
+// lookupGroups sorts objs by what one LIST can look up.
+func lookupGroups(objs []*object.Object) map[group][]*object.Object {
+	groups := map[group][]*object.Object{}
+	for _, o := range objs {
+		g := group{o.GroupVersionKind(), o.GetNamespace()}
+		groups[g] = append(groups[g], o)
+	}
+	return groups
+}
+
+// metadataOf is the metadata of a live object the planner decides on.
+func metadataOf(u *unstructured.Unstructured) *metav1.PartialObjectMetadata {
+	return &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{
+		Name: u.GetName(), Namespace: u.GetNamespace(), Labels: u.GetLabels(), Annotations: u.GetAnnotations(), UID: u.GetUID(),
+	}}
+}
 
 func lookupGroup(ctx context.Context, c Reader, gvk schema.GroupVersionKind, ns string, members []*object.Object, found map[object.ID]*metav1.PartialObjectMetadata) error {
 	if len(members) >= listThreshold {
@@ -83,9 +99,7 @@ func lookupGroup(ctx context.Context, c Reader, gvk schema.GroupVersionKind, ns 
 			return fmt.Errorf("%s: %w", o, err)
 		}
 		if u != nil {
-			found[o.ID()] = &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{
-				Name: u.GetName(), Namespace: u.GetNamespace(), Labels: u.GetLabels(), UID: u.GetUID(),
-			}}
+			found[o.ID()] = metadataOf(u)
 		}
 	}
 	return nil

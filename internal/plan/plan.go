@@ -109,23 +109,16 @@ func (p *planner) splitLookups(objs []*object.Object) []*object.Object {
 	if p.opts.Diffs {
 		return objs
 	}
-	type group struct {
-		gvk schema.GroupVersionKind
-		ns  string
-	}
-	sizes := map[group]int{}
-	for _, o := range objs {
-		sizes[group{o.GroupVersionKind(), o.GetNamespace()}]++
-	}
 	var lookup []*object.Object
-	for _, o := range objs {
-		id := o.ID()
-		if sizes[group{o.GroupVersionKind(), o.GetNamespace()}] >= listThreshold ||
-			id.Group == "" && id.Kind == "Namespace" || p.desiredNamespaces[id.Namespace] {
-			lookup = append(lookup, o)
-			continue
+	for _, members := range lookupGroups(objs) {
+		for _, o := range members {
+			id := o.ID()
+			if len(members) >= listThreshold || id.Group == "" && id.Kind == "Namespace" || p.desiredNamespaces[id.Namespace] {
+				lookup = append(lookup, o)
+				continue
+			}
+			p.unread[id] = true
 		}
-		p.unread[id] = true
 	}
 	return lookup
 }

@@ -88,7 +88,5 @@ func (p *planner) confirmGone(ctx context.Context, e inventory.Entry) (*metav1.P
 	if u == nil || u.GetLabels()[object.LabelApp] != p.t.App {
 		return nil, nil
 	}
-	return &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{
-		Name: u.GetName(), Namespace: u.GetNamespace(), Labels: u.GetLabels(), Annotations: u.GetAnnotations(), UID: u.GetUID(),
-	}}, nil
+	return metadataOf(u), nil
 }
