@@ -25,16 +25,7 @@ func TestSyncSuspendResume(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	apps := installApplicationCRD(ctx, t, env).Namespace("default")
-	git := testenv.NewGitServer(t)
-	src := t.TempDir()
-	writeFiles(t, src, map[string]string{"apps/web/cm.yaml": syncConfigMap("blue")})
-	if err := git.CreateRepo("envs", src); err != nil {
-		t.Fatal(err)
-	}
-	wt, err := git.Clone("envs")
-	if err != nil {
-		t.Fatal(err)
-	}
+	git, wt := webRepo(t)
 	cs := env.Clientset()
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "git", Namespace: "default"},
 		StringData: map[string]string{"username": git.Username, "password": git.Password}}
@@ -125,6 +116,23 @@ func TestSyncSuspendResume(t *testing.T) {
 
 	checkRun(t, append([]string{"history", "web"}, kc...), ExitOK, "", []string{"REVISION", "Applied", "1 to update"})
 	checkRun(t, append([]string{"sync", "nosuch"}, kc...), ExitFailure, "Application default/nosuch", nil)
+}
+
+// webRepo serves the repository "envs" holding the app web (a blue
+// ConfigMap at apps/web), with a work tree to push changes from.
+func webRepo(t *testing.T) (*testenv.GitServer, *testenv.WorkTree) {
+	t.Helper()
+	git := testenv.NewGitServer(t)
+	src := t.TempDir()
+	writeFiles(t, src, map[string]string{"apps/web/cm.yaml": syncConfigMap("blue")})
+	if err := git.CreateRepo("envs", src); err != nil {
+		t.Fatal(err)
+	}
+	wt, err := git.Clone("envs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return git, wt
 }
 
 func syncConfigMap(color string) string {

@@ -25,16 +25,7 @@ func TestDiffApplication(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	apps := installApplicationCRD(ctx, t, env).Namespace("team")
-	git := testenv.NewGitServer(t)
-	src := t.TempDir()
-	writeFiles(t, src, map[string]string{"apps/web/cm.yaml": syncConfigMap("blue")})
-	if err := git.CreateRepo("envs", src); err != nil {
-		t.Fatal(err)
-	}
-	wt, err := git.Clone("envs")
-	if err != nil {
-		t.Fatal(err)
-	}
+	git, wt := webRepo(t)
 	cs := env.Clientset()
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
