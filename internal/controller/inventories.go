@@ -2,14 +2,12 @@ package controller
 
 import (
 	"context"
-	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -37,11 +35,6 @@ func newInventoryCache(ctx context.Context, cs kubernetes.Interface) *inventoryC
 	c := &inventoryCache{informer: factory.Core().V1().ConfigMaps().Informer(), wrote: map[string]string{}}
 	factory.Start(ctx.Done())
 	return c
-}
-
-// isRecord reports whether gvk, namespace and name are an inventory record.
-func isRecord(gvk schema.GroupVersionKind, namespace, name string) bool {
-	return gvk.Group == "" && gvk.Kind == "ConfigMap" && namespace == inventory.Namespace && strings.HasPrefix(name, inventory.NamePrefix)
 }
 
 // get returns the record name from the cache, if the cache may answer.

@@ -48,7 +48,7 @@ func (v view) ListMetadata(ctx context.Context, gvk schema.GroupVersionKind, nam
 // Get answers an inventory record from the cache when it may; any other
 // object from the API server.
 func (v view) Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
-	if isRecord(gvk, namespace, name) {
+	if inventory.IsRecord(gvk, namespace, name) {
 		if u, ok := v.inventories.get(name); ok {
 			return u, nil
 		}
@@ -60,7 +60,7 @@ func (v view) Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, n
 // so that the cache serves nothing older.
 func (v view) Apply(ctx context.Context, o *object.Object, opts cluster.ApplyOptions) (*unstructured.Unstructured, error) {
 	u, err := v.Cluster.Apply(ctx, o, opts)
-	if err == nil && !opts.DryRun && isRecord(o.GroupVersionKind(), o.GetNamespace(), o.GetName()) {
+	if err == nil && !opts.DryRun && inventory.IsRecord(o.GroupVersionKind(), o.GetNamespace(), o.GetName()) {
 		v.inventories.written(o.GetName(), u)
 	}
 	return u, err
@@ -68,7 +68,7 @@ func (v view) Apply(ctx context.Context, o *object.Object, opts cluster.ApplyOpt
 
 func (v view) Create(ctx context.Context, o *object.Object) (*unstructured.Unstructured, error) {
 	u, err := v.Cluster.Create(ctx, o)
-	if err == nil && isRecord(o.GroupVersionKind(), o.GetNamespace(), o.GetName()) {
+	if err == nil && inventory.IsRecord(o.GroupVersionKind(), o.GetNamespace(), o.GetName()) {
 		v.inventories.written(o.GetName(), u)
 	}
 	return u, err
@@ -76,7 +76,7 @@ func (v view) Create(ctx context.Context, o *object.Object) (*unstructured.Unstr
 
 func (v view) Delete(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string, uid types.UID) error {
 	err := v.Cluster.Delete(ctx, gvk, namespace, name, uid)
-	if err == nil && isRecord(gvk, namespace, name) {
+	if err == nil && inventory.IsRecord(gvk, namespace, name) {
 		v.inventories.written(name, nil)
 	}
 	return err

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -106,6 +107,11 @@ const LabelFor = "tugboat.dev/inventory-for"
 const NamePrefix = "tugboat-inventory-"
 
 func configMapName(app string) string { return NamePrefix + app }
+
+// IsRecord reports whether gvk, namespace and name are an inventory record.
+func IsRecord(gvk schema.GroupVersionKind, namespace, name string) bool {
+	return gvk.GroupKind() == configMapGVK.GroupKind() && namespace == Namespace && strings.HasPrefix(name, NamePrefix)
+}
 
 var configMapGVK = schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
 

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/object"
@@ -119,4 +120,25 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+func TestIsRecord(t *testing.T) {
+	cm := schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
+	tests := []struct {
+		name      string
+		gvk       schema.GroupVersionKind
+		namespace string
+		object    string
+		want      bool
+	}{
+		{"a record", cm, Namespace, NamePrefix + "web", true},
+		{"another ConfigMap there", cm, Namespace, "settings", false},
+		{"a namesake elsewhere", cm, "default", NamePrefix + "web", false},
+		{"another kind", schema.GroupVersionKind{Version: "v1", Kind: "Secret"}, Namespace, NamePrefix + "web", false},
+	}
+	for _, tt := range tests {
+		if got := IsRecord(tt.gvk, tt.namespace, tt.object); got != tt.want {
+			t.Errorf("%s: IsRecord = %v, want %v", tt.name, got, tt.want)
+		}
+	}
 }
