@@ -16,12 +16,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 
+	"github.com/tugboat-gitops/tugboat/internal/redact"
 	"github.com/tugboat-gitops/tugboat/internal/source"
 )
 
@@ -126,6 +128,10 @@ func (s *Scanner) Tags(ctx context.Context, repository string) (Result, error) {
 }
 
 func (s *Scanner) parse(repository string) (name.Repository, error) {
+	if host, _, _ := strings.Cut(repository, "/"); strings.Contains(host, "@") {
+		// Errors name the repository: it must not hold a secret.
+		return name.Repository{}, fmt.Errorf("image repository %q: credentials in a repository are not supported; use Options.Auth", redact.OCIRef(repository))
+	}
 	var opts []name.Option
 	if s.opts.Insecure {
 		opts = append(opts, name.Insecure)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -310,4 +311,21 @@ func mustRepo(t *testing.T, s *Scanner, repository string) name.Repository {
 		t.Fatal(err)
 	}
 	return repo
+}
+
+func TestTagsUnreachable(t *testing.T) {
+	f := newFakeRegistry(t, false, false)
+	f.srv.Close()
+	_, err := New(Options{Auth: f.auth()}).Tags(context.Background(), f.host()+"/app")
+	var opErr *net.OpError
+	if !errors.As(err, &opErr) {
+		t.Errorf("got %v, want the network error", err)
+	}
+}
+
+func TestParseRefusesCredentials(t *testing.T) {
+	_, err := New(Options{}).Tags(context.Background(), "bob:hunter2@ghcr.io/org/app")
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("got %v, want an error without the password", err)
+	}
 }
