@@ -32,7 +32,7 @@ func SetFile(name string, data []byte, r Request) (out []byte, changes []Change,
 		return nil, nil, &Error{File: name, Err: fmt.Errorf("%w: %v", ErrInvalidYAML, err)}
 	}
 	s := &fileSetter{name: name, text: newText(data), req: r, done: map[*yaml.Node]int{}}
-	m := markers{file: name}
+	m := markers{file: name, text: s.text}
 	for _, doc := range docs {
 		m.walk(doc)
 	}
@@ -112,7 +112,7 @@ func (s *fileSetter) set(n *yaml.Node, value, policy, repo string) {
 	}
 	out, err := render(value, n)
 	if err != nil {
-		s.fail(n.Line, ErrNotSettable, "%v", err)
+		s.fail(n.Line, ErrBadValue, "%v", err)
 		return
 	}
 	s.done[n] = len(s.edits)

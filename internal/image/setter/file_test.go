@@ -10,6 +10,8 @@ import (
 var policies = map[string]Image{
 	"web": {Repository: "reg/web", Tag: "1.1.0"},
 	"pin": {Repository: "reg/pin", Tag: "stable", Digest: digestB},
+	// evil comes from a hostile registry.
+	"evil": {Repository: "reg/evil", Tag: "1\nx: y"},
 }
 
 // TestSetFile covers what the golden directory does not: line endings,
@@ -67,6 +69,12 @@ func TestSetFile(t *testing.T) {
 			in:   "tag: v1 # {\"tugboat\": \"pin:tag\"}\nd: x # {\"tugboat\": \"pin:digest\"}\n",
 			want: "tag: v1 # {\"tugboat\": \"pin:tag\"}\nd: " + digestB + " # {\"tugboat\": \"pin:digest\"}\n",
 			req:  Request{Policies: map[string]Image{"pin": {Repository: "reg/pin", Digest: digestB}}},
+		},
+		{
+			name: "a hostile tag stays one scalar",
+			in:   "tag: v1 # {\"tugboat\": \"q:tag\"}\n",
+			want: "tag: \"x # y: z\" # {\"tugboat\": \"q:tag\"}\n",
+			req:  Request{Policies: map[string]Image{"q": {Repository: "r", Tag: "x # y: z"}}},
 		},
 		{
 			name: "equal value: same bytes",
@@ -151,6 +159,7 @@ func TestSetFileErrors(t *testing.T) {
 		{name: "malformed marker", in: "image: r:1 # {\"tugboat\": web}\n", kind: ErrBadMarker, want: "f.yaml:1: malformed marker"},
 		{name: "unknown marker part", in: "image: r:1 # {\"tugboat\": \"web:sha\"}\n", kind: ErrBadMarker, want: "unknown part \"sha\""},
 		{name: "no digest", in: "d: x # {\"tugboat\": \"web:digest\"}\n", kind: ErrNoValue, want: "f.yaml:1: image has no value for this part: image \"reg/web:1.1.0\" has no digest"},
+		{name: "a tag with a line break", in: "a: 1\ntag: v1 # {\"tugboat\": \"evil:tag\"}\n", kind: ErrBadValue, want: "f.yaml:2: invalid image value: value \"1\\nx: y\" has a control"},
 		{name: "path not found", in: "image: {}\n", fields: []Field{{File: "f.yaml", Path: "image.tag", Policy: "web", Part: PartTag}}, kind: ErrPathNotFound, want: "f.yaml: path not found: image.tag"},
 		{name: "path to a mapping", in: "image: {tag: x}\n", fields: []Field{{File: "f.yaml", Path: "image", Policy: "web"}}, kind: ErrNotSettable, want: "f.yaml:1: not a single-line scalar: a mapping"},
 		{name: "invalid path", in: "a: b\n", fields: []Field{{File: "f.yaml", Path: "a[x]", Policy: "web"}}, kind: ErrPathNotFound, want: "invalid path"},
@@ -236,8 +245,8 @@ lone: "1.0" # {"tugboat": "lonely:tag"}
 func TestImageString(t *testing.T) {
 	tests := map[Image]string{
 		{Repository: "r", Tag: "1"}:                "r:1",
-		{Repository: "r", Digest: "sha256:d"}:       "r@sha256:d",
-		{Repository: "r", Tag: "1", Digest: "s:d"}:  "r:1@s:d",
+		{Repository: "r", Digest: "sha256:d"}:      "r@sha256:d",
+		{Repository: "r", Tag: "1", Digest: "s:d"}: "r:1@s:d",
 		{Repository: "localhost:5000/r", Tag: "1"}: "localhost:5000/r:1",
 	}
 	for img, want := range tests {

@@ -104,7 +104,7 @@ func (s *fileSetter) setKey(entry *yaml.Node, keys map[string]*yaml.Node, key, v
 	}
 	out, err := render(value, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str"})
 	if err != nil {
-		s.fail(entry.Line, ErrNotSettable, "%v", err)
+		s.fail(entry.Line, ErrBadValue, "%v", err)
 		return
 	}
 	at, br := s.text.lineEnd(lastStart)

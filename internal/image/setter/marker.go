@@ -56,6 +56,7 @@ func parseMarker(comment string) (policy, part string, ok bool, err error) {
 // starts on a later line) and on a sequence item.
 type markers struct {
 	file    string
+	text    *text
 	targets []target
 	errs    []error
 }
@@ -107,7 +108,28 @@ func (m *markers) comment(comment string, value *yaml.Node, line int) {
 		m.errs = append(m.errs, &Error{File: m.file, Line: line, Err: err})
 	case value.Kind != yaml.ScalarNode:
 		m.errs = append(m.errs, errAt(m.file, line, ErrNotSettable, "marker for policy %q on a value that is not a scalar", policy))
+	case !m.onLine(comment, line) && m.singleLine(value):
+		// The parser attached the comment elsewhere than its line: better
+		// refuse than set the wrong field.
+		m.errs = append(m.errs, errAt(m.file, line, ErrBadMarker, "marker %s not found on the line of its field", comment))
 	default:
 		m.targets = append(m.targets, target{node: value, policy: policy, part: part})
 	}
+}
+
+// onLine reports whether comment is written on line.
+func (m *markers) onLine(comment string, line int) bool {
+	if line < 1 || line > len(m.text.starts) {
+		return false
+	}
+	start := m.text.starts[line-1]
+	end, _ := m.text.lineEnd(start)
+	return strings.Contains(string(m.text.data[start:end]), comment)
+}
+
+// singleLine reports whether a scalar can be set; one that cannot fails
+// later with the reason.
+func (m *markers) singleLine(n *yaml.Node) bool {
+	_, _, err := m.text.scalarSpan(n)
+	return err == nil
 }

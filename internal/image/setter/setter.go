@@ -96,6 +96,7 @@ var (
 	ErrPathNotFound  = errors.New("path not found")
 	ErrConflict      = errors.New("conflicting images")
 	ErrNoValue       = errors.New("image has no value for this part")
+	ErrBadValue      = errors.New("invalid image value")
 )
 
 // Error is a problem at one place of one file.
