@@ -30,11 +30,7 @@ type file struct {
 // every failure. Only changed files are written, keeping their mode; the
 // changes come back sorted by file and line.
 func Apply(root, appPath string, r Request) ([]Change, error) {
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return nil, fmt.Errorf("resolve repository root %s: %w", root, err)
-	}
-	files, fields, errs := collect(realRoot, appPath, r.Fields)
+	files, fields, errs := collect(root, appPath, r.Fields)
 	r.Fields = fields
 	type result struct {
 		file
@@ -78,7 +74,11 @@ func Apply(root, appPath string, r Request) ([]Change, error) {
 
 // collect lists the files to read, once each by their real path, and
 // rewrites the fields' file names to match.
-func collect(realRoot, appPath string, fields []Field) ([]file, []Field, []error) {
+func collect(root, appPath string, fields []Field) ([]file, []Field, []error) {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, nil, []error{fmt.Errorf("resolve repository root %s: %w", root, err)}
+	}
 	c := collector{root: realRoot, seen: map[string]bool{}}
 	dir, err := confine.Join(realRoot, appPath)
 	if err != nil {
