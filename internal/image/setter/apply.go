@@ -32,35 +32,13 @@ type file struct {
 func Apply(root, appPath string, r Request) ([]Change, error) {
 	files, fields, errs := collect(root, appPath, r.Fields)
 	r.Fields = fields
-	type result struct {
-		file
-		out  []byte
-		mode fs.FileMode
-	}
-	var results []result
-	var changes []Change
-	for _, f := range files {
-		data, mode, err := readFile(f.abs)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", f.name, err))
-			continue
-		}
-		out, ch, err := SetFile(f.name, data, r)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if len(ch) > 0 {
-			results = append(results, result{file: f, out: out, mode: mode})
-			changes = append(changes, ch...)
-		}
-	}
-	if len(errs) > 0 {
+	edited, changes, setErrs := setAll(files, r)
+	if errs = append(errs, setErrs...); len(errs) > 0 {
 		return nil, fmt.Errorf("set images in %s: nothing written: %w", appPath, errors.Join(errs...))
 	}
-	for _, res := range results {
-		if err := writeFile(res.abs, res.out, res.mode); err != nil {
-			return nil, fmt.Errorf("%s: %w", res.name, err)
+	for i, e := range edited {
+		if err := writeFile(e.abs, e.out, e.mode); err != nil {
+			return nil, fmt.Errorf("%s (%d of %d changed files written before): %w", e.name, i, len(edited), err)
 		}
 	}
 	sort.SliceStable(changes, func(i, j int) bool {
@@ -70,6 +48,37 @@ func Apply(root, appPath string, r Request) ([]Change, error) {
 		return changes[i].Line < changes[j].Line
 	})
 	return changes, nil
+}
+
+// edited is a file's new content.
+type edited struct {
+	file
+	out  []byte
+	mode fs.FileMode
+}
+
+// setAll sets every file in memory, so that a failure writes nothing.
+func setAll(files []file, r Request) ([]edited, []Change, []error) {
+	var out []edited
+	var changes []Change
+	var errs []error
+	for _, f := range files {
+		data, mode, err := readFile(f.abs)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", f.name, err))
+			continue
+		}
+		data, ch, err := SetFile(f.name, data, r)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if len(ch) > 0 {
+			out = append(out, edited{file: f, out: data, mode: mode})
+			changes = append(changes, ch...)
+		}
+	}
+	return out, changes, errs
 }
 
 // collect lists the files to read, once each by their real path, and

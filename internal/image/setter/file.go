@@ -115,6 +115,9 @@ func (s *fileSetter) set(n *yaml.Node, value, policy, repo string) {
 		s.fail(n.Line, ErrBadValue, "%v", err)
 		return
 	}
+	if start == end {
+		out = " " + out
+	}
 	s.done[n] = len(s.edits)
 	s.edits = append(s.edits, edit{start: start, end: end, text: out, change: Change{
 		File: s.name, Line: n.Line, Policy: policy, Repository: repo, Old: n.Value, New: value,

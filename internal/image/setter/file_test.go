@@ -77,6 +77,12 @@ func TestSetFile(t *testing.T) {
 			req:  Request{Policies: map[string]Image{"q": {Repository: "r", Tag: "x # y: z"}}},
 		},
 		{
+			name: "empty values",
+			file: "kustomization.yaml",
+			in:   "images:\n- name: reg/web\n  newTag:\nx:\n  tag: # {\"tugboat\": \"web:tag\"}\n",
+			want: "images:\n- name: reg/web\n  newTag: 1.1.0\nx:\n  tag: 1.1.0 # {\"tugboat\": \"web:tag\"}\n",
+		},
+		{
 			name: "equal value: same bytes",
 			in:   "image: reg/web:1.1.0   # {\"tugboat\": \"web\"}\n",
 			want: "image: reg/web:1.1.0   # {\"tugboat\": \"web\"}\n",

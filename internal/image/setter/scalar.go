@@ -10,7 +10,8 @@ import (
 )
 
 // scalarSpan returns the byte range of a single-line scalar's source text,
-// quotes included, anchors and tags excluded.
+// quotes included, anchors and tags excluded; an empty range right after
+// the colon for a value left empty.
 func (t *text) scalarSpan(n *yaml.Node) (int, int, error) {
 	switch {
 	case n.Kind == yaml.AliasNode:
@@ -33,6 +34,8 @@ func (t *text) scalarSpan(n *yaml.Node) (int, int, error) {
 		n2 = closingQuote(src, '"')
 	case n.Style&yaml.SingleQuotedStyle != 0:
 		n2 = closingQuote(src, '\'')
+	case n.Value == "" && n.Tag == "!!null" && off > 0 && t.data[off-1] == ':':
+		return off, off, nil // `key:` with nothing after: set writes " value"
 	case n.Value == "":
 		return 0, 0, fmt.Errorf("an empty value")
 	case strings.HasPrefix(src, n.Value):
