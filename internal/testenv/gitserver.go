@@ -55,6 +55,11 @@ type GitServer struct {
 	Username string
 	Password string
 	Token    string
+	// ReadOnlyUsername and ReadOnlyPassword are HTTP credentials that may
+	// fetch but not push: the server refuses their pushes with 403, as a
+	// forge does for a user with read access only.
+	ReadOnlyUsername string
+	ReadOnlyPassword string
 	// ClientKeyPath is the SSH client private key (OpenSSH format, mode
 	// 0600), whose public key is the only one the SSH server accepts.
 	ClientKeyPath       string
@@ -105,7 +110,8 @@ func newGitServer(opts GitServerOptions) (*GitServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &GitServer{Root: filepath.Join(dir, "repos"), Username: opts.Username, Password: opts.Password, Token: opts.Token, dir: dir}
+	g := &GitServer{Root: filepath.Join(dir, "repos"), Username: opts.Username, Password: opts.Password, Token: opts.Token,
+		ReadOnlyUsername: "reader", ReadOnlyPassword: newGitSecret(), dir: dir}
 	if opts.Root != "" {
 		// http-backend needs an absolute GIT_PROJECT_ROOT.
 		if g.Root, err = filepath.Abs(opts.Root); err != nil {
@@ -276,6 +282,10 @@ func (g *GitServer) serveHTTP(w http.ResponseWriter, r *http.Request, backend *c
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
+	if g.readOnly(r) && isGitHTTPPush(r, service) {
+		http.Error(w, "push refused: read-only user", http.StatusForbidden)
+		return
+	}
 	body, err := bufferGitHTTPBody(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -293,7 +303,7 @@ func (g *GitServer) serveHTTP(w http.ResponseWriter, r *http.Request, backend *c
 // password or a bearer token. It returns the user name to report to git.
 func (g *GitServer) authenticate(r *http.Request) (string, bool) {
 	if user, pass, ok := r.BasicAuth(); ok {
-		if user == g.Username && gitSecretEqual(pass, g.Password) || gitSecretEqual(pass, g.Token) {
+		if user == g.Username && gitSecretEqual(pass, g.Password) || gitSecretEqual(pass, g.Token) || g.readOnly(r) {
 			return user, true
 		}
 		return "", false
@@ -303,6 +313,18 @@ func (g *GitServer) authenticate(r *http.Request) (string, bool) {
 		return "token", true
 	}
 	return "", false
+}
+
+// readOnly reports whether the request authenticates as the read-only user.
+func (g *GitServer) readOnly(r *http.Request) bool {
+	user, pass, ok := r.BasicAuth()
+	return ok && user == g.ReadOnlyUsername && gitSecretEqual(pass, g.ReadOnlyPassword)
+}
+
+// isGitHTTPPush reports whether a request is part of a push: the
+// receive-pack ref advertisement or the receive-pack POST.
+func isGitHTTPPush(r *http.Request, service string) bool {
+	return service == gitReceivePack || service == gitInfoRefs && r.URL.Query().Get("service") == gitReceivePack
 }
 
 // gitSecretEqual compares in constant time so timing does not reveal how
