@@ -37,37 +37,43 @@ func newInventoryCache(ctx context.Context, cs kubernetes.Interface) *inventoryC
 	return c
 }
 
-// get returns the record name from the cache, if the cache may answer.
-func (c *inventoryCache) get(name string) (*unstructured.Unstructured, bool) {
+// get returns the record name from the cache, if the cache may answer:
+// ok with a nil record means the record does not exist.
+func (c *inventoryCache) get(name string) (u *unstructured.Unstructured, ok bool) {
 	if c == nil || !c.informer.HasSynced() {
 		return nil, false
 	}
 	o, exists, err := c.informer.GetIndexer().GetByKey(inventory.Namespace + "/" + name)
-	if err != nil || !exists {
-		// Absent may be not seen yet: the API server says.
-		return nil, false
-	}
-	cm, ok := o.(*corev1.ConfigMap)
-	if !ok {
+	if err != nil {
 		return nil, false
 	}
 	c.mu.Lock()
 	rv, wrote := c.wrote[name]
 	c.mu.Unlock()
-	if wrote && rv != cm.ResourceVersion {
+	if !exists {
+		// Absent and never written here, or deleted by this process last:
+		// absent. Should another writer have created it since the watch
+		// last saw, the save that follows creates it and the API server
+		// refuses that (inventory.ErrConflict), so nothing is lost; a
+		// new app's first sync reads nothing.
+		return nil, !wrote || rv == ""
+	}
+	cm, isCM := o.(*corev1.ConfigMap)
+	if !isCM || wrote && rv != cm.ResourceVersion {
 		return nil, false
 	}
 	data, err := runtime.DefaultUnstructuredConverter.ToUnstructured(cm)
 	if err != nil {
 		return nil, false
 	}
-	u := &unstructured.Unstructured{Object: data}
+	u = &unstructured.Unstructured{Object: data}
 	u.SetAPIVersion("v1")
 	u.SetKind("ConfigMap")
 	return u, true
 }
 
-// written records this process's write of a record; nil forgets it.
+// written records this process's write of a record; nil records its
+// deletion, so that the watch's copy is not served until it sees that.
 func (c *inventoryCache) written(name string, u *unstructured.Unstructured) {
 	if c == nil {
 		return
@@ -75,7 +81,7 @@ func (c *inventoryCache) written(name string, u *unstructured.Unstructured) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if u == nil {
-		delete(c.wrote, name)
+		c.wrote[name] = ""
 		return
 	}
 	c.wrote[name] = u.GetResourceVersion()

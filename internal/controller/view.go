@@ -50,6 +50,9 @@ func (v view) ListMetadata(ctx context.Context, gvk schema.GroupVersionKind, nam
 func (v view) Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
 	if inventory.IsRecord(gvk, namespace, name) {
 		if u, ok := v.inventories.get(name); ok {
+			if u == nil {
+				return nil, nil // absent, as the Reader says it
+			}
 			return u, nil
 		}
 	}
