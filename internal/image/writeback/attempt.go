@@ -16,6 +16,13 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
+// cloneDepth makes the clone shallow: the tip's tree is all an edit
+// reads, and the push needs no history (go-git counts the shallow commit
+// as one the remote has). Measured on the test server with a 150-commit,
+// 5.5 MiB repository: 0.5-0.6 s shallow against 1.3-1.9 s full, four
+// requests either way; the gap grows with the history.
+const cloneDepth = 1
+
 // errMoved means the push was rejected because the push branch moved on
 // the remote since the clone: the attempt is worth making again.
 var errMoved = errors.New("the branch moved on the remote")
@@ -81,7 +88,7 @@ func (w *writer) clone(ctx context.Context, dir, branch string) (*gogit.Reposito
 	sess := w.auth.Session()
 	repo, err := gogit.PlainCloneContext(ctx, dir, false, &gogit.CloneOptions{
 		URL: w.ep.URL, Auth: sess.Method, ReferenceName: plumbing.NewBranchReferenceName(branch),
-		SingleBranch: true, Depth: 1, Tags: gogit.NoTags,
+		SingleBranch: true, Depth: cloneDepth, Tags: gogit.NoTags,
 	})
 	if isMissingRef(err) {
 		return nil, plumbing.ZeroHash, notFound(branch)
