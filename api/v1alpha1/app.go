@@ -56,6 +56,9 @@ type AppSpec struct {
 	Destination Destination `json:"destination,omitempty"`
 	// +optional
 	Sync SyncPolicy `json:"sync,omitempty"`
+	// ImageUpdate says how image updates are committed to the app's files.
+	// +optional
+	ImageUpdate *ImageUpdateSpec `json:"imageUpdate,omitempty"`
 }
 
 // ChartSource names a chart in an index.yaml or OCI repository.
@@ -120,12 +123,97 @@ type SyncPolicy struct {
 	ForceRecreate bool `json:"forceRecreate,omitempty"`
 }
 
+// ImageUpdateSpec says how the images that policies pick are written to
+// the app's files (under its path) and committed. The files name the
+// policies: a marker comment on a YAML field, a kustomization's images,
+// or Fields.
+type ImageUpdateSpec struct {
+	// Enabled lets the controller commit image updates for this
+	// Application. `tug image update` ignores it: running it is the
+	// opt-in.
+	// +optional
+	Enabled bool `json:"enabled,omitempty"`
+	// Branch is pushed to; empty means the branch the app tracks (its
+	// ref). Another branch is a review flow: someone merges it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^[^\s~^:?*\[\\]+$`
+	Branch string `json:"branch,omitempty"`
+	// Author of the commits (default tugboat <tugboat@tugboat.dev>).
+	// +optional
+	Author *CommitAuthor `json:"author,omitempty"`
+	// MessageTemplate is a Go text/template of the commit message. Its
+	// data has .Changes, each with .App, .Image, .Old, .New (tags or
+	// references) and .File (relative to the repository root). The
+	// default is "tugboat: update images", a blank line, then one line per
+	// change: "APP: IMAGE OLD -> NEW".
+	// +optional
+	MessageTemplate string `json:"messageTemplate,omitempty"`
+	// SecretRef names a Secret with git credentials that may push, under
+	// the keys of spec.secretRef; empty means spec.secretRef. Only the
+	// controller reads it: tug pushes with its machine's credentials.
+	// +optional
+	SecretRef *LocalSecretReference `json:"secretRef,omitempty"`
+	// Fields are YAML fields that carry no marker comment, such as Helm
+	// values, named by file and path.
+	// +optional
+	// +kubebuilder:validation:MaxItems=100
+	Fields []ImageField `json:"fields,omitempty"`
+}
+
+// CommitAuthor is a git identity.
+type CommitAuthor struct {
+	// +optional
+	Name string `json:"name,omitempty"`
+	// +optional
+	Email string `json:"email,omitempty"`
+}
+
+// Parts of an image reference that an ImageField can hold.
+const (
+	// ImagePartTag: the field holds the tag ("1.2.0"), or TAG@DIGEST
+	// under a digest policy.
+	ImagePartTag = "tag"
+	// ImagePartName: the field holds the repository ("ghcr.io/org/app").
+	ImagePartName = "name"
+	// ImagePartDigest: the field holds the digest ("sha256:...").
+	ImagePartDigest = "digest"
+)
+
+// ImageField is one YAML field set from a policy.
+//
+// +kubebuilder:validation:XValidation:rule="!self.file.startsWith('/') && !self.file.matches('(^|/)[.][.](/|$)')",message="file: want a path inside the app's path"
+type ImageField struct {
+	// File is relative to the app's path.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	File string `json:"file"`
+	// Path is the field's keys joined by dots: "image.tag".
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[^.]+(\.[^.]+)*$`
+	Path string `json:"path"`
+	// Policy names the ImagePolicy (in tugboat.yaml, the imagePolicies
+	// entry) whose latest image is written.
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`
+	Policy string `json:"policy"`
+	// Part is what the field holds: empty for the whole reference, or
+	// tag, name or digest.
+	// +optional
+	// +kubebuilder:validation:Enum="";tag;name;digest
+	Part string `json:"part,omitempty"`
+}
+
 // RepositoryFile is tugboat.yaml: the apps a repository declares. It is a
 // file, not a resource: no CRD is generated for it.
 type RepositoryFile struct {
 	APIVersion string    `json:"apiVersion"`
 	Kind       string    `json:"kind"`
 	Apps       []AppSpec `json:"apps"`
+	// ImagePolicies are what `tug image update` applies to the apps'
+	// files; in a cluster, ImagePolicy resources play their part.
+	ImagePolicies []NamedImagePolicy `json:"imagePolicies,omitempty"`
 }
 
 // RepositoryKind is the kind of tugboat.yaml.

@@ -23,6 +23,12 @@ destination:
   cluster: {secretRef: {name: prod-kubeconfig, key: config}}
   namespace: web
 sync: {wait: true, timeout: 90s}
+imageUpdate:
+  enabled: true
+  branch: image-updates
+  author: {name: bot, email: bot@example.com}
+  messageTemplate: "bump {{len .Changes}} images"
+  secretRef: {name: git-write}
 `
 
 // TestApplicationSharesAppSpec: the same app written as a tugboat.yaml
@@ -96,7 +102,7 @@ func TestAddToScheme(t *testing.T) {
 	if err := AddToScheme(s); err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{"Application", "ApplicationList"} {
+	for _, kind := range []string{"Application", "ApplicationList", "ImagePolicy", "ImagePolicyList"} {
 		if _, err := s.New(SchemeGroupVersion.WithKind(kind)); err != nil {
 			t.Errorf("%s: %v", kind, err)
 		}

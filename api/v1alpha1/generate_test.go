@@ -32,8 +32,9 @@ func TestGeneratedFilesAreFresh(t *testing.T) {
 		t.Fatalf("controller-gen: %v\n%s", err, out)
 	}
 	for want, got := range map[string]string{
-		"zz_generated.deepcopy.go":                        filepath.Join(tmp, "object", "zz_generated.deepcopy.go"),
-		"../../deploy/crds/tugboat.dev_applications.yaml": filepath.Join(tmp, "crd", "tugboat.dev_applications.yaml"),
+		"zz_generated.deepcopy.go":                         filepath.Join(tmp, "object", "zz_generated.deepcopy.go"),
+		"../../deploy/crds/tugboat.dev_applications.yaml":  filepath.Join(tmp, "crd", "tugboat.dev_applications.yaml"),
+		"../../deploy/crds/tugboat.dev_imagepolicies.yaml": filepath.Join(tmp, "crd", "tugboat.dev_imagepolicies.yaml"),
 	} {
 		checkedIn, err := os.ReadFile(want)
 		if err != nil {

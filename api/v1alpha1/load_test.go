@@ -7,6 +7,16 @@ import (
 	"testing"
 )
 
+const (
+	head   = "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\n"
+	noApps = "apps: []\n"
+)
+
+// imagePolicy is an entry of imagePolicies for ghcr.io/org/NAME.
+func imagePolicy(name, policy string) string {
+	return "- name: " + name + "\n  image: ghcr.io/org/" + name + "\n  policy:\n    " + policy + "\n"
+}
+
 func TestLoadRepositoryFile(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -25,6 +35,16 @@ func TestLoadRepositoryFile(t *testing.T) {
 		{name: "secret without name", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a, path: x, destination: {cluster: {secretRef: {key: k}}}}\n", wantErr: "app a: destination.cluster.secretRef.name: required"},
 		{name: "unknown destination field", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a, path: x, destination: {cluster: {secretRef: {name: s, nmespace: n}}}}\n", wantErr: `unknown field "nmespace"`},
 		{name: "values not a mapping", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a, path: x, helm: {values: [1, 2]}}\n", wantErr: "app a: helm.values: want a mapping"},
+		{name: "image policies", content: head + "imagePolicies:\n" + imagePolicy("web", "semver: {range: ^1.0}") + imagePolicy("nightly", "numerical: {}\n  filterTags: {pattern: '^main-[a-f0-9]+-(?P<ts>[0-9]+)$', extract: $ts}") +
+			"apps:\n- name: web\n  path: apps/web\n  sync: {prune: false, timeout: 2m}\n  imageUpdate:\n    enabled: true\n    fields: [{file: values.yaml, path: image.tag, policy: web, part: tag}]\n"},
+		{name: "image policy bad range", content: head + "imagePolicies:\n" + imagePolicy("web", "semver: {range: '^1.0 ||| x'}") + noApps, wantErr: `imagePolicies[0]: imagePolicy web: policy.semver.range "^1.0 ||| x"`},
+		{name: "image policy bad regex", content: head + "imagePolicies:\n" + imagePolicy("web", "alphabetical: {}\n  filterTags: {pattern: '(['}") + noApps, wantErr: "imagePolicies[0]: imagePolicy web: filterTags.pattern: error parsing regexp"},
+		{name: "image policy two policies", content: head + "imagePolicies:\n" + imagePolicy("web", "alphabetical: {}\n    numerical: {}") + noApps, wantErr: "imagePolicies[0]: imagePolicy web: policy: want exactly one"},
+		{name: "image policy tag in image", content: head + "imagePolicies:\n- {name: web, image: 'ghcr.io/org/web:1.0', policy: {semver: {range: ^1}}}\n" + noApps, wantErr: `imagePolicies[0]: imagePolicy web: image "ghcr.io/org/web:1.0": want a repository without tag`},
+		{name: "image policy bad name", content: head + "imagePolicies:\n" + imagePolicy("Web", "semver: {range: ^1}") + noApps, wantErr: `imagePolicies[0]: name "Web"`},
+		{name: "image policy duplicate", content: head + "imagePolicies:\n" + imagePolicy("web", "semver: {range: ^1}") + imagePolicy("web", "semver: {range: ^2}") + noApps, wantErr: `imagePolicies[1]: duplicate image policy name "web"`},
+		{name: "image policy unknown field", content: head + "imagePolicies:\n" + imagePolicy("web", "semver: {range: ^1, prerelease: true}") + noApps, wantErr: `unknown field "prerelease"`},
+		{name: "image field names unknown policy", content: head + "apps:\n- {name: a, path: x, imageUpdate: {fields: [{file: v.yaml, path: image, policy: web}]}}\n", wantErr: `apps[0]: app a: imageUpdate.fields[0].policy: no imagePolicies entry named "web"`},
 		{name: "values a string", content: "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n- {name: a, path: x, helm: {values: \"replicas: 2\"}}\n", wantErr: "app a: helm.values: want a mapping"},
 	}
 	for _, tt := range tests {

@@ -7,7 +7,7 @@ import (
 )
 
 // Group and Version name the API; GroupVersion is the apiVersion of
-// tugboat.yaml and of Application resources.
+// tugboat.yaml and of Application and ImagePolicy resources.
 const (
 	Group        = "tugboat.dev"
 	Version      = "v1alpha1"
@@ -26,7 +26,7 @@ var (
 )
 
 func addKnownTypes(s *runtime.Scheme) error {
-	s.AddKnownTypes(SchemeGroupVersion, &Application{}, &ApplicationList{})
+	s.AddKnownTypes(SchemeGroupVersion, &Application{}, &ApplicationList{}, &ImagePolicy{}, &ImagePolicyList{})
 	metav1.AddToGroupVersion(s, SchemeGroupVersion)
 	return nil
 }

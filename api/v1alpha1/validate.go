@@ -16,15 +16,30 @@ func (f *RepositoryFile) Validate() error {
 		return fmt.Errorf("apiVersion/kind is %q/%q, want %q/%q", f.APIVersion, f.Kind, GroupVersion, RepositoryKind)
 	}
 	var errs []error
+	policies := map[string]bool{}
+	for i, p := range f.ImagePolicies {
+		if err := p.Validate(); err != nil {
+			errs = append(errs, prefixed(fmt.Sprintf("imagePolicies[%d]", i), err))
+		}
+		if policies[p.Name] {
+			errs = append(errs, fmt.Errorf("imagePolicies[%d]: duplicate image policy name %q", i, p.Name))
+		}
+		policies[p.Name] = true
+	}
 	seen := map[string]bool{}
 	for i, a := range f.Apps {
 		if err := a.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("apps[%d]: %w", i, err))
+			errs = append(errs, prefixed(fmt.Sprintf("apps[%d]", i), err))
 		}
 		if seen[a.Name] {
 			errs = append(errs, fmt.Errorf("apps[%d]: duplicate app name %q", i, a.Name))
 		}
 		seen[a.Name] = true
+		for j, field := range fieldsOf(a.ImageUpdate) {
+			if !policies[field.Policy] {
+				errs = append(errs, fmt.Errorf("apps[%d]: app %s: imageUpdate.fields[%d].policy: no imagePolicies entry named %q", i, a.Name, j, field.Policy))
+			}
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -60,6 +75,9 @@ func (a *AppSpec) Validate() error {
 	if err := a.Destination.validate(); err != nil {
 		errs = append(errs, fmt.Errorf("app %s: %w", a.Name, err))
 	}
+	if err := a.ImageUpdate.validate(); err != nil {
+		errs = append(errs, prefixed("app "+a.Name, err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -74,6 +92,20 @@ func (d *Destination) validate() error {
 		return errors.New("destination.cluster.secretRef.name: required")
 	}
 	return nil
+}
+
+// prefixed puts prefix before each error that err joins, so that every
+// line of a joined error says where it comes from.
+func prefixed(prefix string, err error) error {
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return fmt.Errorf("%s: %w", prefix, err)
+	}
+	var errs []error
+	for _, e := range joined.Unwrap() {
+		errs = append(errs, prefixed(prefix, e))
+	}
+	return errors.Join(errs...)
 }
 
 // isObject tells whether raw JSON is an object. Values come from YAML or
