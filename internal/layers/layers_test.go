@@ -71,6 +71,12 @@ func TestLayers(t *testing.T) {
 			forbidden: []string{"github.com/spf13/cobra", "sigs.k8s.io/controller-runtime", "k8s.io/client-go"},
 		},
 		{
+			// Both drivers call image automation, so it belongs to neither.
+			name:      "image automation knows no driver",
+			packages:  []string{"/internal/image"},
+			forbidden: []string{module + "/internal/cli", module + "/internal/controller", "github.com/spf13/cobra", "sigs.k8s.io/controller-runtime"},
+		},
+		{
 			name:      "the engine does not know its drivers",
 			packages:  []string{"/internal/pipeline"},
 			forbidden: []string{module + "/internal/cli", module + "/internal/controller", "github.com/spf13/cobra"},

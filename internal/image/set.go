@@ -1,0 +1,163 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"text/template"
+
+	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
+	"github.com/tugboat-gitops/tugboat/internal/image/setter"
+	"github.com/tugboat-gitops/tugboat/internal/image/writeback"
+)
+
+// Target is one app's files and what to set in them.
+type Target struct {
+	// App names the app in changes and messages.
+	App string
+	// Path is the app's path, relative to the repository root.
+	Path    string
+	Request setter.Request
+}
+
+// Change is one value set in one app's files.
+type Change struct {
+	App string
+	// Image is the image repository the value belongs to.
+	Image string
+	// Old and New are the field's values: a whole reference, or only its
+	// tag, name or digest. Old is empty for an inserted key.
+	Old, New string
+	// File is relative to the repository root.
+	File   string
+	Line   int
+	Policy string
+}
+
+// Set sets the images of targets in the repository checked out at root.
+// Each target is all or nothing (package setter); when one fails, the
+// others are still tried, so that the error reports every problem at once,
+// and the caller, which works on a checkout it can throw away, writes
+// nothing back.
+func Set(root string, targets []Target) ([]Change, error) {
+	var changes []Change
+	var errs []error
+	for _, t := range targets {
+		set, err := setter.Apply(root, t.Path, t.Request)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("app %s: %w", t.App, err))
+			continue
+		}
+		for _, c := range set {
+			changes = append(changes, Change{App: t.App, Image: c.Repository, Old: c.Old, New: c.New, File: c.File, Line: c.Line, Policy: c.Policy})
+		}
+	}
+	return changes, errors.Join(errs...)
+}
+
+// DefaultMessage is the commit message template used when none is given.
+const DefaultMessage = `tugboat: update images
+{{range .Lines}}
+{{.}}{{end}}
+`
+
+// messageData is what a message template sees.
+type messageData struct {
+	// Changes are every value set, file by file.
+	Changes []Change
+	// Lines are "APP: IMAGE OLD -> NEW", one per distinct update.
+	Lines []string
+}
+
+// Message renders tmpl (DefaultMessage when empty) over changes.
+func Message(tmpl string, changes []Change) (string, error) {
+	if tmpl == "" {
+		tmpl = DefaultMessage
+	}
+	t, err := template.New("message").Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return "", fmt.Errorf("commit message template: %w", err)
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, messageData{Changes: changes, Lines: lines(changes)}); err != nil {
+		return "", fmt.Errorf("commit message template: %w", err)
+	}
+	msg := strings.TrimSpace(b.String())
+	if msg == "" {
+		return "", errors.New("commit message template: the message is empty")
+	}
+	return msg + "\n", nil
+}
+
+// lines says each update once, however many fields and files it touched:
+// "web: 127.0.0.1:5000/team/app 1.0.0 -> 1.1.0". A whole reference is
+// shortened to its tag (and digest) when it names the image.
+func lines(changes []Change) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range changes {
+		l := fmt.Sprintf("%s: %s %s -> %s", c.App, c.Image, short(c.Image, c.Old), short(c.Image, c.New))
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func short(image, value string) string {
+	switch {
+	case value == "":
+		return "(none)"
+	case strings.HasPrefix(value, image+":"):
+		return value[len(image)+1:]
+	case strings.HasPrefix(value, image+"@"):
+		return value[len(image)+1:]
+	}
+	return value
+}
+
+// Edit is the writeback.Edit that sets targets in each fresh checkout and
+// says so in a message from tmpl; *changes holds the last attempt's
+// changes. No change means no commit.
+func Edit(targets []Target, tmpl string, changes *[]Change) writeback.Edit {
+	return func(_ context.Context, dir string) (string, error) {
+		set, err := Set(dir, targets)
+		*changes = set
+		if err != nil || len(set) == 0 {
+			return "", err
+		}
+		return Message(tmpl, set)
+	}
+}
+
+// Fields converts an Application's imageUpdate.fields for package setter.
+func Fields(u *v1alpha1.ImageUpdateSpec) []setter.Field {
+	if u == nil {
+		return nil
+	}
+	out := make([]setter.Field, 0, len(u.Fields))
+	for _, f := range u.Fields {
+		out = append(out, setter.Field{File: f.File, Path: f.Path, Policy: f.Policy, Part: f.Part})
+	}
+	return out
+}
+
+// DefaultAuthor commits image updates when no author is configured.
+var DefaultAuthor = writeback.Signature{Name: "tugboat", Email: "tugboat@tugboat.dev"}
+
+// Author is the author an Application's imageUpdate names, with
+// DefaultAuthor's name or email where it names none.
+func Author(u *v1alpha1.ImageUpdateSpec) writeback.Signature {
+	a := DefaultAuthor
+	if u != nil && u.Author != nil {
+		if u.Author.Name != "" {
+			a.Name = u.Author.Name
+		}
+		if u.Author.Email != "" {
+			a.Email = u.Author.Email
+		}
+	}
+	return a
+}
