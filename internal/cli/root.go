@@ -103,6 +103,7 @@ from CI) and pull (the controller) without the cluster noticing.`,
 		newHistoryCommand(opts),
 		newInstallCommand(opts),
 		newUninstallCommand(opts),
+		newImageCommand(opts),
 	)
 	return cmd
 }
