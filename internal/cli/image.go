@@ -128,49 +128,11 @@ func defaultDockerConfig() string {
 	return filepath.Join(home, ".docker", "config.json")
 }
 
-// imageChange is an image.Change with the keys of -o json and -o yaml.
-type imageChange struct {
-	App    string `json:"app"`
-	Image  string `json:"image"`
-	Old    string `json:"old"`
-	New    string `json:"new"`
-	File   string `json:"file"`
-	Line   int    `json:"line"`
-	Policy string `json:"policy,omitempty"`
-}
-
-func imageChanges(changes []image.Change) []imageChange {
-	out := make([]imageChange, len(changes))
-	for i, c := range changes {
-		out[i] = imageChange{App: c.App, Image: c.Image, Old: c.Old, New: c.New, File: c.File, Line: c.Line, Policy: c.Policy}
-	}
-	return out
-}
-
-// String is the change as a line of output: "apps/web/deploy.yaml:12: web:
-// reg/app 1.0.0 -> 1.1.0", a whole reference shortened to its tag as
-// commit messages have it.
-func (c imageChange) String() string {
-	return fmt.Sprintf("%s:%d: %s: %s %s -> %s", c.File, c.Line, c.App, c.Image, shortRef(c.Image, c.Old), shortRef(c.Image, c.New))
-}
-
-func shortRef(image, value string) string {
-	if value == "" {
-		return "(none)"
-	}
-	for _, sep := range []string{":", "@"} {
-		if rest, ok := strings.CutPrefix(value, image+sep); ok {
-			return rest
-		}
-	}
-	return value
-}
-
 // imageResult is what set and update did.
 type imageResult struct {
 	// Policies are what update resolved.
 	Policies []resolvedPolicy `json:"policies,omitempty"`
-	Changes  []imageChange    `json:"changes"`
+	Changes  []image.Change   `json:"changes"`
 	// Commit is the commit made, if any.
 	Commit string `json:"commit,omitempty"`
 	Branch string `json:"branch,omitempty"`

@@ -133,7 +133,7 @@ func (o *writeOptions) runLocal(ctx context.Context, path string, plan planFunc,
 		return err
 	}
 	changes, err := image.Set(root, targets)
-	res.Changes = imageChanges(changes)
+	res.Changes = changes
 	if err != nil || !o.commit || len(changes) == 0 {
 		return err
 	}
@@ -257,7 +257,7 @@ func (o *writeOptions) pushTo(ctx context.Context, url, branch string, creds sou
 		return image.Edit(targets, c.template(o.message), &changes)(ctx, dir)
 	}
 	wb, err := writeback.Commit(ctx, writeback.Options{URL: url, Credentials: creds, Branch: branch, Author: author}, edit)
-	res.Changes = imageChanges(changes)
+	res.Changes = changes
 	res.Commit, res.Branch, res.Pushed, res.Attempts = wb.Commit, wb.Branch, wb.Changed, wb.Attempts
 	res.Repository = redact.Text(url)
 	if errors.Is(err, source.ErrAuthFailed) {

@@ -55,7 +55,8 @@ func Resolve(ctx context.Context, sc *scan.Scanner, spec v1alpha1.ImagePolicySpe
 	}
 	tag, err := pol.Latest(list.Tags)
 	if err != nil {
-		return res, fmt.Errorf("%s (%s): %w", spec.Image, pol, err)
+		// The policy's error describes the policy.
+		return res, fmt.Errorf("%s: %w", spec.Image, err)
 	}
 	res.Image = setter.Image{Repository: spec.Image, Tag: tag}
 	return res, nil

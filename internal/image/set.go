@@ -23,16 +23,30 @@ type Target struct {
 
 // Change is one value set in one app's files.
 type Change struct {
-	App string
+	App string `json:"app"`
 	// Image is the image repository the value belongs to.
-	Image string
+	Image string `json:"image"`
 	// Old and New are the field's values: a whole reference, or only its
 	// tag, name or digest. Old is empty for an inserted key.
-	Old, New string
+	Old string `json:"old"`
+	New string `json:"new"`
 	// File is relative to the repository root.
-	File   string
-	Line   int
-	Policy string
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Policy string `json:"policy,omitempty"`
+}
+
+// Summary says the update as commit messages do: "web: reg/app 1.0.0 ->
+// 1.1.0", a whole reference shortened to its tag (and digest) when it
+// names the image.
+func (c Change) Summary() string {
+	return fmt.Sprintf("%s: %s %s -> %s", c.App, c.Image, short(c.Image, c.Old), short(c.Image, c.New))
+}
+
+// String is the change as a line of output: "apps/web/deploy.yaml:12: "
+// and its Summary.
+func (c Change) String() string {
+	return fmt.Sprintf("%s:%d: %s", c.File, c.Line, c.Summary())
 }
 
 // Set sets the images of targets in the repository checked out at root.
@@ -90,14 +104,12 @@ func Message(tmpl string, changes []Change) (string, error) {
 	return msg + "\n", nil
 }
 
-// lines says each update once, however many fields and files it touched:
-// "web: 127.0.0.1:5000/team/app 1.0.0 -> 1.1.0". A whole reference is
-// shortened to its tag (and digest) when it names the image.
+// lines says each update once, however many fields and files it touched.
 func lines(changes []Change) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, c := range changes {
-		l := fmt.Sprintf("%s: %s %s -> %s", c.App, c.Image, short(c.Image, c.Old), short(c.Image, c.New))
+		l := c.Summary()
 		if !seen[l] {
 			seen[l] = true
 			out = append(out, l)
