@@ -167,21 +167,3 @@ func TestApply(t *testing.T) {
 		t.Errorf("temporary files left: %v", leftovers)
 	}
 }
-
-func TestReferenced(t *testing.T) {
-	root := t.TempDir()
-	writeTree(t, root, map[string]string{
-		"app/a.yaml":           marked + "tag: x # {\"tugboat\": \"api:tag\"}\n",
-		"app/b/c.yml":          "- r:1 # {\"tugboat\": \"web\"}\n",
-		"app/templates/t.yaml": "name: {{ x }}\n{{ end }}\n",
-		"other/d.yaml":         "a: r # {\"tugboat\": \"elsewhere\"}\n",
-	})
-	got, err := Referenced(root, "app", []Field{{File: "values.yaml", Path: "image.tag", Policy: "chart"}})
-	if want := []string{"api", "chart", "web"}; err != nil || !reflect.DeepEqual(got, want) {
-		t.Errorf("Referenced = %v, %v; want %v", got, err, want)
-	}
-	writeTree(t, root, map[string]string{"app/bad.yaml": "a: r # {\"tugboat\": nope}\n"})
-	if _, err := Referenced(root, "app", nil); !errors.Is(err, ErrBadMarker) || !strings.Contains(err.Error(), "app/bad.yaml:1:") {
-		t.Errorf("Referenced with a malformed marker: %v", err)
-	}
-}
