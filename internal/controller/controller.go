@@ -131,16 +131,18 @@ func Run(ctx context.Context, opts Options) error {
 		log:    opts.Logger,
 		ctx:    ctx,
 	}
-	err = ctrl.NewControllerManagedBy(mgr).
+	apps := ctrl.NewControllerManagedBy(mgr).
 		// Status writes bump no generation: the controller's own status
 		// patches never trigger it again; `tug sync` changes an annotation.
 		For(&v1alpha1.Application{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		WatchesRawSource(source.Channel(dests.events, &handler.EnqueueRequestForObject{})).
 		// One controller per process in production; tests run several
 		// in one, and the name check only guards metric names.
-		WithOptions(crcontroller.Options{MaxConcurrentReconciles: opts.Concurrency, SkipNameValidation: ptr.To(true)}).
-		Complete(r)
-	if err != nil {
+		WithOptions(crcontroller.Options{MaxConcurrentReconciles: opts.Concurrency, SkipNameValidation: ptr.To(true)})
+	if apps, err = watchImages(mgr, apps, r, opts); err != nil {
+		return err
+	}
+	if err := apps.Complete(r); err != nil {
 		return fmt.Errorf("controller: %w", err)
 	}
 	if opts.ProbeAddr != "" {

@@ -30,10 +30,23 @@ var (
 		Name: "tugboat_drift_corrections_total",
 		Help: "Syncs that wrote to the cluster with no new revision or spec: drift put back.",
 	}, []string{"namespace", "application"})
+	imageScans = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tugboat_image_scans_total",
+		Help: "Scans of an ImagePolicy's registry, by result (ok, or the failure's reason).",
+	}, []string{"result"})
+	imageRegistryRequests = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "tugboat_image_registry_requests_total",
+		Help: "HTTP requests sent to image registries by scans, auth handshakes included.",
+	})
+	imageUpdates = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tugboat_image_updates_total",
+		Help: "Image write-backs to Applications' repositories, by result (committed, unchanged, or the failure's reason).",
+	}, []string{"result"})
 )
 
 func init() {
-	metrics.Registry.MustRegister(reconcileDuration, objectsChanged, driftCorrections, fetchDuration)
+	metrics.Registry.MustRegister(reconcileDuration, objectsChanged, driftCorrections, fetchDuration,
+		imageScans, imageRegistryRequests, imageUpdates)
 }
 
 // observe records one sync of the Application ns/name that took took.

@@ -43,6 +43,9 @@ type reconciler struct {
 	// for its backoff.
 	failures map[types.NamespacedName]int
 	checks   healthChecks
+	// images remembers each app's last image update; nil when image
+	// automation is off (see watchImages).
+	images *imageMemos
 }
 
 // Reconcile applies the Application's source through the pipeline, then
@@ -79,6 +82,7 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	setStatus(status, &app, res, err)
 	r.observeHealth(ctx, ah, status, res)
 	r.emit(&app, before, status, res, err)
+	soon := r.updateImages(ctx, &app, status, res, err)
 	if res != nil && dest != nil {
 		dest.watch(req.NamespacedName, app.App().Name, res)
 	}
@@ -90,7 +94,11 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	r.scheduleHealth(req.NamespacedName, ah, status.Health)
-	return ctrl.Result{RequeueAfter: jitter(next(&app, err, r.countFailure(req.NamespacedName, err)))}, nil
+	after := jitter(next(&app, err, r.countFailure(req.NamespacedName, err)))
+	if soon > 0 {
+		after = min(after, soon)
+	}
+	return ctrl.Result{RequeueAfter: after}, nil
 }
 
 // next is when to check app again after a sync that ended with err, the
@@ -270,6 +278,7 @@ func (r *reconciler) release(app types.NamespacedName) {
 	delete(r.failures, app)
 	r.mu.Unlock()
 	r.checks.forget(app)
+	r.images.forget(app)
 	r.dests.release(app)
 }
 
