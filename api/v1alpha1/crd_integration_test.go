@@ -22,7 +22,10 @@ import (
 	"github.com/tugboat-gitops/tugboat/internal/testenv"
 )
 
-var applications = SchemeGroupVersion.WithResource("applications")
+var (
+	applications  = SchemeGroupVersion.WithResource("applications")
+	imagePolicies = SchemeGroupVersion.WithResource("imagepolicies")
+)
 
 // TestCRD installs the generated CRD in a real API server: the shared
 // spec, values included, survives a round trip; the schema refuses what
@@ -31,15 +34,19 @@ func TestCRD(t *testing.T) {
 	env := testenv.NewCluster(t, testenv.ClusterOptions{Name: "crd"})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	installCRD(ctx, t, env)
+	installCRD(ctx, t, env, "../../deploy/crds/tugboat.dev_applications.yaml")
+	installCRD(ctx, t, env, "../../deploy/crds/tugboat.dev_imagepolicies.yaml")
 	apps := dynamic.NewForConfigOrDie(env.Config).Resource(applications).Namespace("default")
 	t.Run("round trip", func(t *testing.T) { testRoundTrip(ctx, t, apps) })
 	t.Run("refused", func(t *testing.T) { testRefused(ctx, t, apps) })
+	t.Run("image policies", func(t *testing.T) {
+		testImagePolicies(ctx, t, dynamic.NewForConfigOrDie(env.Config).Resource(imagePolicies).Namespace("default"))
+	})
 	t.Run("kstatus", func(t *testing.T) { testKstatus(ctx, t, apps) })
 }
 
-func installCRD(ctx context.Context, t *testing.T, env *testenv.Cluster) {
-	data, err := os.ReadFile("../../deploy/crds/tugboat.dev_applications.yaml")
+func installCRD(ctx context.Context, t *testing.T, env *testenv.Cluster, file string) {
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,5 +195,54 @@ func poll(ctx context.Context, t *testing.T, what string, cond func() (bool, err
 	})
 	if err != nil {
 		t.Fatalf("%s: %v (last error: %v)", what, err, last)
+	}
+}
+
+// testImagePolicies: what ImagePolicySpec.Validate refuses, admission
+// refuses too, so that a bad policy never reaches the controller.
+func testImagePolicies(ctx context.Context, t *testing.T, policies dynamic.ResourceInterface) {
+	policy := func(name, spec string) *unstructured.Unstructured {
+		var u unstructured.Unstructured
+		doc := "apiVersion: tugboat.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {name: " + name + "}\nspec: " + spec + "\n"
+		if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
+			t.Fatal(err)
+		}
+		return &u
+	}
+	tests := []struct {
+		name, spec, wantErr string
+	}{
+		{"bad range", "{image: ghcr.io/org/web, policy: {semver: {range: '^^1'}}}", "spec.policy.semver.range: Invalid value"},
+		{"range of a word", "{image: ghcr.io/org/web, policy: {semver: {range: latest}}}", "spec.policy.semver.range: Invalid value"},
+		{"bad regex", "{image: ghcr.io/org/web, policy: {numerical: {}}, filterTags: {pattern: '(['}}", "not a valid regular expression"},
+		{"two policies", "{image: ghcr.io/org/web, policy: {semver: {range: ^1}, alphabetical: {}}}", "want exactly one of semver, alphabetical, numerical, digest"},
+		{"no policy", "{image: ghcr.io/org/web, policy: {}}", "want exactly one of"},
+		{"extract without pattern", "{image: ghcr.io/org/web, policy: {numerical: {}}, filterTags: {extract: $ts}}", "extract requires pattern"},
+		{"tag in image", "{image: 'ghcr.io/org/web:1.0', policy: {semver: {range: ^1}}}", "want a repository without tag or digest"},
+		{"bad order", "{image: ghcr.io/org/web, policy: {numerical: {order: up}}}", `spec.policy.numerical.order: Unsupported value: "up"`},
+		{"bad interval", "{image: ghcr.io/org/web, policy: {semver: {range: ^1}}, interval: soon}", "spec.interval: Invalid value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			// Discovery of a new CRD's endpoint can lag its Established
+			// condition: a NotFound is that, not the answer.
+			poll(ctx, t, "create ImagePolicy", func() (bool, error) {
+				_, err = policies.Create(ctx, policy("web", tt.spec), metav1.CreateOptions{})
+				return err == nil || !strings.Contains(err.Error(), "the server could not find the requested resource"), nil
+			})
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+	for name, spec := range map[string]string{
+		"semver":  "{image: 127.0.0.1:5000/team/web, policy: {semver: {range: '>=1.0 <2.0 || 3.x', prereleases: true}}, interval: 30s}",
+		"nightly": "{image: ghcr.io/org/web, policy: {numerical: {order: desc}}, filterTags: {pattern: '^main-[a-f0-9]+-(?P<ts>[0-9]+)$', extract: $ts}}",
+		"stable":  "{image: nginx, policy: {digest: {tag: stable}}}",
+	} {
+		if _, err := policies.Create(ctx, policy(name, spec), metav1.CreateOptions{}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }

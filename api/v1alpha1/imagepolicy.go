@@ -87,11 +87,12 @@ type TagPolicy struct {
 // read leniently: a "v" prefix and a missing minor or patch are allowed.
 type SemverPolicy struct {
 	// Range is a Masterminds semver range: "^1.2", "~1.2", ">=1.0 <2.0",
-	// "1.x || 2.x". The API server checks only its characters; the full
-	// check is the controller's, which marks a bad range Stalled.
+	// "1.x || 2.x", "1.2 - 1.4". The API server checks it with a pattern
+	// of the range grammar (TestRangePattern: whatever it admits parses);
+	// the controller marks a range it cannot use Stalled all the same.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
-	// +kubebuilder:validation:Pattern=`^[0-9A-Za-z.+*<>=!~^,| -]+$`
+	// +kubebuilder:validation:Pattern=`^ *((=|!=|>=?|=>|<=?|=<|~>?|\^)? *v?([0-9]+|[xX*])(\.([0-9]+|[xX*])){0,2}(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?|v?([0-9]+|[xX*])(\.([0-9]+|[xX*])){0,2}(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)? +- +v?([0-9]+|[xX*])(\.([0-9]+|[xX*])){0,2}(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?)(( *, *| +)((=|!=|>=?|=>|<=?|=<|~>?|\^)? *v?([0-9]+|[xX*])(\.([0-9]+|[xX*])){0,2}(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?|v?([0-9]+|[xX*])(\.([0-9]+|[xX*])){0,2}(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)? +- +v?([0-9]+|[xX*])(\.([0-9]+|[xX*])){0,2}(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?))*( *\|\| *((=|!=|>=?|=>|<=?|=<|~>?|\^)? *v?([0-9]+|[xX*])(\.([0-9]+|[xX*])){0,2}(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?|v?([0-9]+|[xX*])(\.([0-9]+|[xX*])){0,2}(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)? +- +v?([0-9]+|[xX*])(\.([0-9]+|[xX*])){0,2}(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?)(( *, *| +)((=|!=|>=?|=>|<=?|=<|~>?|\^)? *v?([0-9]+|[xX*])(\.([0-9]+|[xX*])){0,2}(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?|v?([0-9]+|[xX*])(\.([0-9]+|[xX*])){0,2}(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)? +- +v?([0-9]+|[xX*])(\.([0-9]+|[xX*])){0,2}(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?))*)* *$`
 	Range string `json:"range"`
 	// Prereleases lets pre-release versions (1.2.0-rc.1) be picked; they
 	// are excluded otherwise, even when Range names one.
