@@ -54,6 +54,10 @@ type Options struct {
 	// WorkDir is where the temporary checkout is made; empty means
 	// os.TempDir().
 	WorkDir string
+	// Depth is how many commits of history the clone has: 0 means 1 (the
+	// tip, all an edit of files needs), a negative depth the full history
+	// (for an edit that reads it, such as a revert).
+	Depth int
 }
 
 // Signature names the author of a commit.
@@ -66,6 +70,11 @@ type Signature struct {
 // and returns the commit message, or "" when there is nothing to change.
 // It may run more than once, each time on a fresh checkout, so it must
 // derive its change from the files it finds.
+//
+// An edit may instead make commits of its own on the branch checked out
+// (a revert commit per commit reverted) and return "": when the branch
+// then has new commits on top of the one cloned and the work tree is
+// clean, they are pushed as they are.
 type Edit func(ctx context.Context, dir string) (message string, err error)
 
 // Result says what Commit did.
@@ -82,7 +91,8 @@ type Result struct {
 
 // Commit clones opts.Branch (or an existing opts.PushBranch), runs edit,
 // and when the files changed commits them all (additions, modifications
-// and deletions) and pushes to the push branch. It retries from the new
+// and deletions) and pushes to the push branch, with any commits the edit
+// made itself. It retries from the new
 // remote head when the push is rejected as non-fast-forward, up to
 // opts.MaxAttempts times (the error then wraps ErrConflict). Errors name
 // the URL without credentials, hold no secret, and wrap
