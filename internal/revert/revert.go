@@ -166,7 +166,9 @@ func commitFiles(commit *object.Commit, dir string) (before, after map[string]fi
 
 // revertMessage is git revert's message, with -m 1's wording for a merge.
 func revertMessage(c *object.Commit) string {
-	msg := fmt.Sprintf("Revert %q\n\nThis reverts commit %s", subject(c), c.Hash)
+	// Quoted as git quotes it: plainly, so a revert of a revert reads
+	// Revert "Revert "x"".
+	msg := fmt.Sprintf("Revert \"%s\"\n\nThis reverts commit %s", subject(c), c.Hash)
 	if c.NumParents() > 1 {
 		msg += fmt.Sprintf(", reversing\nchanges made to %s", c.ParentHashes[0])
 	}
