@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sync"
@@ -57,16 +58,22 @@ func runApply(g *GlobalOptions, o *appOptions, s *syncFlags, cmd *cobra.Command,
 	if err != nil {
 		return err
 	}
-	results, err := runEach(g, targets, func(p *pipeline.Pipeline, t target) (*pipeline.Result, error) {
-		s.apply(&t.app, t.fromFile)
-		hooks, done := g.applyHooks()
-		defer done()
-		return p.Apply(cmd.Context(), t.app, t.cluster, hooks)
-	})
+	results, err := applyTargets(cmd.Context(), g, s, targets)
 	if perr := g.Print(&applyOutput{Results: results}); perr != nil {
 		return perr
 	}
 	return err
+}
+
+// applyTargets applies each target with the sync flags s: tug apply, and
+// tug rollback --apply after its push.
+func applyTargets(ctx context.Context, g *GlobalOptions, s *syncFlags, targets []target) ([]*pipeline.Result, error) {
+	return runEach(g, targets, func(p *pipeline.Pipeline, t target) (*pipeline.Result, error) {
+		s.apply(&t.app, t.fromFile)
+		hooks, done := g.applyHooks()
+		defer done()
+		return p.Apply(ctx, t.app, t.cluster, hooks)
+	})
 }
 
 // applyHooks print a line per object applied or pruned and the wait's

@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/tugboat-gitops/tugboat/internal/image/writeback"
+	"github.com/tugboat-gitops/tugboat/internal/redact"
 	"github.com/tugboat-gitops/tugboat/internal/source"
 	"github.com/tugboat-gitops/tugboat/internal/source/gittransport"
 )
@@ -60,7 +61,7 @@ func (l *localRepo) branch() (string, error) {
 func (l *localRepo) origin() (string, error) {
 	r, err := l.repo.Remote(gogit.DefaultRemoteName)
 	if err != nil || len(r.Config().URLs) == 0 {
-		return "", errors.New("--push: the repository has no remote origin; give --repo URL")
+		return "", errors.New("the local repository has no remote origin to push to; give --repo URL")
 	}
 	return r.Config().URLs[0], nil
 }
@@ -171,21 +172,36 @@ func remoteAuth(url string, creds source.Credentials) (gittransport.Endpoint, *g
 // remoteDefaultBranch is the branch the remote's HEAD names, where --repo
 // pushes without --branch.
 func remoteDefaultBranch(ctx context.Context, url string, creds source.Credentials) (string, error) {
-	ep, auth, err := remoteAuth(url, creds)
+	refs, err := listRemote(ctx, url, creds)
 	if err != nil {
 		return "", err
 	}
+	return headBranch(url, refs)
+}
+
+// listRemote lists the remote's references, as git ls-remote does, with
+// annotated tags' commits appended ("refs/tags/v1^{}").
+func listRemote(ctx context.Context, url string, creds source.Credentials) ([]*plumbing.Reference, error) {
+	ep, auth, err := remoteAuth(url, creds)
+	if err != nil {
+		return nil, err
+	}
 	sess := auth.Session()
 	remote := gogit.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: gogit.DefaultRemoteName, URLs: []string{ep.URL}})
-	refs, err := remote.ListContext(ctx, &gogit.ListOptions{Auth: sess.Method})
+	refs, err := remote.ListContext(ctx, &gogit.ListOptions{Auth: sess.Method, PeelingOption: gogit.AppendPeeled})
 	if err != nil {
 		err = fmt.Errorf("list the branches of %s: %w", ep.URL, sess.Classify(err))
-		return "", source.RedactError(err, append(creds.Secrets(), ep.Secrets()...)...)
+		return nil, source.RedactError(err, append(creds.Secrets(), ep.Secrets()...)...)
 	}
+	return refs, nil
+}
+
+// headBranch is the branch the remote HEAD of refs names.
+func headBranch(url string, refs []*plumbing.Reference) (string, error) {
 	for _, r := range refs {
 		if r.Name() == plumbing.HEAD && r.Type() == plumbing.SymbolicReference && r.Target().IsBranch() {
 			return r.Target().Short(), nil
 		}
 	}
-	return "", fmt.Errorf("%s: the remote HEAD names no branch; give --branch", ep.URL)
+	return "", fmt.Errorf("%s: the remote HEAD names no branch; give --branch", redact.Text(url))
 }

@@ -260,6 +260,12 @@ func (o *writeOptions) pushTo(ctx context.Context, url, branch string, creds sou
 	res.Changes = changes
 	res.Commit, res.Branch, res.Pushed, res.Attempts = wb.Commit, wb.Branch, wb.Changed, wb.Attempts
 	res.Repository = redact.Text(url)
+	return pushError(err)
+}
+
+// pushError says, when the server refused a push, what credentials a push
+// needs.
+func pushError(err error) error {
 	if errors.Is(err, source.ErrAuthFailed) {
 		return fmt.Errorf("%w (pushing needs credentials with write permission: TUGBOAT_GIT_USERNAME with _PASSWORD or _TOKEN, or an SSH key)", err)
 	}

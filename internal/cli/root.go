@@ -104,6 +104,7 @@ from CI) and pull (the controller) without the cluster noticing.`,
 		newInstallCommand(opts),
 		newUninstallCommand(opts),
 		newImageCommand(opts),
+		newRollbackCommand(opts),
 	)
 	return cmd
 }

@@ -39,39 +39,51 @@ func runEach(g *GlobalOptions, targets []target, fn func(p *pipeline.Pipeline, t
 // the credentials of the Secret its spec.secretRef names, and its
 // destination (see applicationCluster).
 func applicationTarget(ctx context.Context, g *GlobalOptions, namespace, name string) (target, error) {
-	c, err := cluster.Connect(g.Kubeconfig, g.Context)
+	c, app, pa, err := readApplication(ctx, g, namespace, name)
 	if err != nil {
 		return target{}, err
+	}
+	dest, err := applicationCluster(ctx, g, c, app)
+	if err != nil {
+		return target{}, fmt.Errorf("Application %s/%s: %w", app.Namespace, name, err)
+	}
+	// The sync options are the spec's; only flags given on the command
+	// line override them, as for an app of the apps file.
+	return target{app: pa, cluster: dest, fromFile: true}, nil
+}
+
+// readApplication reads the Application name from the cluster of the
+// current context and converts it as the controller does, with the
+// credentials of its spec.secretRef. It returns the cluster holding it
+// too.
+func readApplication(ctx context.Context, g *GlobalOptions, namespace, name string) (*cluster.Cluster, *v1alpha1.Application, pipeline.App, error) {
+	c, err := cluster.Connect(g.Kubeconfig, g.Context)
+	if err != nil {
+		return nil, nil, pipeline.App{}, err
 	}
 	if namespace == "" {
 		namespace = c.DefaultNamespace()
 	}
 	u, err := c.Dynamic.Resource(applicationsResource).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return target{}, fmt.Errorf("Application %s/%s: %w", namespace, name, err)
+		return nil, nil, pipeline.App{}, fmt.Errorf("Application %s/%s: %w", namespace, name, err)
 	}
 	app, _, err := decodeApp(u)
 	if err != nil {
-		return target{}, err
+		return nil, nil, pipeline.App{}, err
 	}
 	pa, err := pipeline.FromApplication(app)
 	if err != nil {
-		return target{}, fmt.Errorf("Application %s/%s: %w", namespace, name, err)
+		return nil, nil, pipeline.App{}, fmt.Errorf("Application %s/%s: %w", namespace, name, err)
 	}
 	if ref := app.Spec.SecretRef; ref != nil {
 		data, err := secretData(ctx, c, namespace, ref.Name)
 		if err != nil {
-			return target{}, fmt.Errorf("Application %s/%s: secretRef: %w", namespace, name, err)
+			return nil, nil, pipeline.App{}, fmt.Errorf("Application %s/%s: secretRef: %w", namespace, name, err)
 		}
 		pa.Source.Credentials = source.CredentialsFromData(data)
 	}
-	dest, err := applicationCluster(ctx, g, c, app)
-	if err != nil {
-		return target{}, fmt.Errorf("Application %s/%s: %w", namespace, name, err)
-	}
-	// The sync options are the spec's; only flags given on the command
-	// line override them, as for an app of the apps file.
-	return target{app: pa, cluster: dest, fromFile: true}, nil
+	return c, app, pa, nil
 }
 
 // applicationCluster is where app deploys to: the cluster c that holds
