@@ -16,9 +16,21 @@ import (
 type Target struct {
 	// App names the app in changes and messages.
 	App string
-	// Path is the app's path, relative to the repository root.
+	// Path is the app's path, relative to the repository root; empty
+	// when the app has no files (a chart from a chart repository), and
+	// then only Values are set.
 	Path    string
 	Request setter.Request
+	// Values are single fields to set, such as the chart version of the
+	// app's entry in the apps file.
+	Values []Value
+}
+
+// Value is one scalar to set: the field at Path of File (relative to the
+// repository root) to New. What names it in changes and messages, as an
+// image names an image's change ("chart oci://r/charts/web").
+type Value struct {
+	File, Path, What, New string
 }
 
 // Change is one value set in one app's files.
@@ -58,13 +70,25 @@ func Set(root string, targets []Target) ([]Change, error) {
 	var changes []Change
 	var errs []error
 	for _, t := range targets {
-		set, err := setter.Apply(root, t.Path, t.Request)
+		var set []setter.Change
+		var err error
+		if t.Path != "" {
+			set, err = setter.Apply(root, t.Path, t.Request)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("app %s: %w", t.App, err))
 			continue
 		}
 		for _, c := range set {
 			changes = append(changes, Change{App: t.App, Image: c.Repository, Old: c.Old, New: c.New, File: c.File, Line: c.Line, Policy: c.Policy})
+		}
+		for _, v := range t.Values {
+			c, err := setter.ApplyValue(root, v.File, v.Path, v.New)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("app %s: %w", t.App, err))
+			} else if c != nil {
+				changes = append(changes, Change{App: t.App, Image: v.What, Old: c.Old, New: c.New, File: c.File, Line: c.Line})
+			}
 		}
 	}
 	return changes, errors.Join(errs...)

@@ -117,3 +117,27 @@ func TestAuthorAndFields(t *testing.T) {
 		t.Errorf("Fields = %+v", got)
 	}
 }
+
+func TestSetValues(t *testing.T) {
+	root := t.TempDir()
+	apps := "apps:\n  - name: production\n    chart: {repo: oci://r/charts, name: web, version: 1.4.0} # prod\n"
+	if err := os.WriteFile(filepath.Join(root, "tugboat.yaml"), []byte(apps), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	target := Target{App: "production", Values: []Value{{File: "tugboat.yaml", Path: "apps[0].chart.version", What: "chart oci://r/charts/web", New: "1.5.0"}}}
+	changes, err := Set(root, []Target{target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 1 || changes[0].Summary() != "production: chart oci://r/charts/web 1.4.0 -> 1.5.0" || changes[0].Line != 3 {
+		t.Errorf("changes %+v", changes)
+	}
+	data, _ := os.ReadFile(filepath.Join(root, "tugboat.yaml"))
+	if want := strings.Replace(apps, "1.4.0", "1.5.0", 1); string(data) != want {
+		t.Errorf("tugboat.yaml now %q, want %q", data, want)
+	}
+	target.Values[0].File = "../outside.yaml"
+	if _, err := Set(root, []Target{target}); err == nil || !strings.Contains(err.Error(), "leaves the repository") {
+		t.Errorf("a value outside the repository: %v", err)
+	}
+}

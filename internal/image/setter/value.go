@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tugboat-gitops/tugboat/internal/confine"
 )
 
 // SetValue sets the scalar at fieldPath ("apps[1].chart.version") of the
@@ -40,4 +42,25 @@ func SetValue(name string, data []byte, fieldPath, value string) ([]byte, *Chang
 		return out, &changes[0], nil
 	}
 	return nil, nil, &Error{File: name, Err: fmt.Errorf("%w: %s", ErrPathNotFound, fieldPath)}
+}
+
+// ApplyValue is SetValue on the file rel of the repository at root, read
+// and written confined to it as Apply's are. The change's File is rel.
+func ApplyValue(root, rel, fieldPath, value string) (*Change, error) {
+	abs, err := confine.Join(root, rel)
+	if err != nil {
+		return nil, err
+	}
+	data, mode, err := readFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	out, change, err := SetValue(rel, data, fieldPath, value)
+	if err != nil || change == nil {
+		return nil, err
+	}
+	if err := writeFile(abs, out, mode); err != nil {
+		return nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	return change, nil
 }
