@@ -26,7 +26,10 @@ type imageApp struct {
 // it. A push loads it from each fresh clone, so the apps file read is the
 // one the commit goes on top of.
 type checkout struct {
-	root     string
+	root string
+	// file is the apps file, slash-separated and relative to root; empty
+	// for a bare PATH.
+	file     string
 	apps     []imageApp
 	policies []v1alpha1.NamedImagePolicy
 }
@@ -58,7 +61,7 @@ func (s *selection) load(root string) (*checkout, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.policies = f.ImagePolicies
+	c.file, c.policies = s.rel, f.ImagePolicies
 	specs := f.Apps
 	if s.app != "" {
 		spec, err := f.App(s.app)

@@ -30,6 +30,12 @@ type writeOptions struct {
 	branch  string
 	message string
 	author  writeback.Signature
+	// pushBranch is where a push goes when not to the branch it starts
+	// from: a review branch (tug promote --branch).
+	pushBranch string
+	// depth is writeback's clone depth: 0 shallow, <0 the whole history
+	// (for a plan that reads it).
+	depth int
 }
 
 func (o *writeOptions) addFlags(cmd *cobra.Command) {
@@ -233,7 +239,8 @@ func (o *writeOptions) pushLocal(ctx context.Context, local *localRepo, sel *sel
 	if err != nil {
 		return err
 	}
-	if err := o.pushTo(ctx, url, branch, creds, author, sel, plan, res); err != nil || !res.Pushed {
+	if err := o.pushTo(ctx, url, branch, creds, author, sel, plan, res); err != nil || !res.Pushed || o.pushBranch != "" {
+		// A review branch's commit is not the checked-out branch's.
 		return err
 	}
 	res.Local = local.fastForward(ctx, url, branch, creds, res.Commit)
@@ -256,7 +263,7 @@ func (o *writeOptions) pushTo(ctx context.Context, url, branch string, creds sou
 		}
 		return image.Edit(targets, c.template(o.message), &changes)(ctx, dir)
 	}
-	wb, err := writeback.Commit(ctx, writeback.Options{URL: url, Credentials: creds, Branch: branch, Author: author}, edit)
+	wb, err := writeback.Commit(ctx, writeback.Options{URL: url, Credentials: creds, Branch: branch, PushBranch: o.pushBranch, Author: author, Depth: o.depth}, edit)
 	res.Changes = changes
 	res.Commit, res.Branch, res.Pushed, res.Attempts = wb.Commit, wb.Branch, wb.Changed, wb.Attempts
 	res.Repository = redact.Text(url)

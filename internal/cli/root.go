@@ -105,6 +105,7 @@ from CI) and pull (the controller) without the cluster noticing.`,
 		newUninstallCommand(opts),
 		newImageCommand(opts),
 		newRollbackCommand(opts),
+		newPromoteCommand(opts),
 	)
 	return cmd
 }

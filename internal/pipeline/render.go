@@ -14,6 +14,7 @@ import (
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/render"
 	"github.com/tugboat-gitops/tugboat/internal/source"
+	"github.com/tugboat-gitops/tugboat/internal/source/git"
 )
 
 // SourceSpec says where an app's manifests come from: a local directory (a
@@ -167,10 +168,12 @@ func localArtifact(dir string) (*source.Artifact, string, error) {
 	} else if !info.IsDir() {
 		return nil, "", fmt.Errorf("source %s: not a directory", dir)
 	}
-	root := abs
+	root, revision := abs, ""
 	for d := abs; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
 			root = d
+			// A checkout without a commit yet has no revision to name.
+			revision, _ = git.LocalRevision(d)
 			break
 		}
 		if filepath.Dir(d) == d {
@@ -181,7 +184,7 @@ func localArtifact(dir string) (*source.Artifact, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("source %s: %w", dir, err)
 	}
-	return &source.Artifact{Dir: root}, rel, nil
+	return &source.Artifact{Dir: root, Revision: revision}, rel, nil
 }
 
 // TargetCluster makes req render for c: Helm templates see c's version and
