@@ -8,7 +8,7 @@ COMMIT  ?= $(shell git rev-parse --verify -q HEAD 2>/dev/null)
 LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
            -X $(PKG)/internal/version.Commit=$(COMMIT)
 
-.PHONY: build vet fmt fmt-check clean generate image test test-unit testenv demo up bench
+.PHONY: build vet fmt fmt-check clean generate image test test-unit testenv demo demo-up up bench
 
 ## build: compile tug into bin/tug
 build:
@@ -45,9 +45,13 @@ clean:
 testenv:
 	$(GO) run ./cmd/tug-testenv build
 
-## demo: start the local environment (cluster, git server, registry), prove it works, stop
+## demo: build tug, start the local environment and tell the GitOps story on it (examples/guestbook), then stop
 demo: testenv
 	$(GO) run ./cmd/tug-testenv demo
+
+## demo-up: the demo, then leave everything running until Ctrl-C and say how to use it
+demo-up: testenv
+	$(GO) run ./cmd/tug-testenv demo-up
 
 ## up: start the local environment and keep it running until Ctrl-C
 up: testenv

@@ -2,185 +2,122 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"maps"
+	"io"
 	"os"
-	"path/filepath"
-	"slices"
-	"text/tabwriter"
 	"time"
-
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/utils/ptr"
 
 	"github.com/tugboat-gitops/tugboat/internal/testenv"
 )
 
-// demo starts the environment and shows, as kubectl would, that each part
-// works: nodes Ready, a Deployment Available with Running pods, a Service
-// with a ClusterIP, a git repository cloned over HTTP and SSH, and an image
-// pushed to the registry.
-func demo(ctx context.Context, opts testenv.EnvOptions) error {
-	start := time.Now()
-	env, err := testenv.Start(ctx, opts)
-	if err != nil {
-		return err
+// demoOptions configures demo.
+type demoOptions struct {
+	// Out receives the story; nil means standard output.
+	Out io.Writer
+	// Tug is a tug binary to use instead of building ./cmd/tug.
+	Tug string
+	// Keep leaves everything running after the story, until ctx ends, and
+	// writes EnvFile for other terminals (make demo-up).
+	Keep    bool
+	EnvFile string
+}
+
+// demoStep is one chapter of the story, with its own deadline.
+type demoStep struct {
+	// name is the step in the summary table, title in its heading.
+	name, title string
+	// run does the step and returns a short result for the table.
+	run func(d *demoRun, ctx context.Context) (string, error)
+	// timeout bounds the step, waits included, so that a stuck
+	// controller fails the demo instead of hanging it; 0 means
+	// stepTimeout.
+	timeout time.Duration
+}
+
+const (
+	stepTimeout = 2 * time.Minute
+	// setupTimeout leaves room for a first run, which builds the control
+	// plane (up to 23 minutes on 2 cores) and tug.
+	setupTimeout = 40 * time.Minute
+)
+
+// demoSteps is the story, in order: each step builds on the one before.
+var demoSteps = []demoStep{
+	{"setup", "Set up: build tug, start the environment, install, run the controller", (*demoRun).setup, setupTimeout},
+	{"sync", "The apps sync from git and become healthy", (*demoRun).stepSync, 0},
+	{"scale by commit", "A commit that scales a Deployment goes live", (*demoRun).stepScale, 0},
+	{"self-heal", "A hand edit in the cluster is reverted (self-heal)", (*demoRun).stepSelfHeal, 0},
+	{"image update", "A new image in the registry is committed to git and rolled out", (*demoRun).stepImage, 0},
+	{"bad commit, rollback", "A bad commit fails clearly and changes nothing; rollback reverts it", (*demoRun).stepBadCommit, 0},
+	{"promote", "Staging is promoted to production", (*demoRun).stepPromote, 0},
+}
+
+// demo tells Tugboat's story end to end on a local environment: every
+// step of demoSteps, then a summary table. It fails naming the first step
+// that did not work; the steps after it are skipped.
+func demo(ctx context.Context, env testenv.EnvOptions, opts demoOptions) error {
+	return newDemo(env, opts).run(ctx)
+}
+
+func newDemo(env testenv.EnvOptions, opts demoOptions) *demoRun {
+	if opts.Out == nil {
+		opts.Out = os.Stdout
 	}
-	defer env.Stop()
-	fmt.Printf("environment up in %.1fs\n\n", time.Since(start).Seconds())
-	for _, c := range env.Clusters {
-		if err := demoCluster(ctx, c); err != nil {
-			return fmt.Errorf("cluster %s: %w", c.Name, err)
+	return &demoRun{out: opts.Out, envOpts: env, opts: opts}
+}
+
+func (d *demoRun) run(ctx context.Context) (err error) {
+	defer func() { err = errors.Join(err, d.stop(err != nil)) }()
+	results := make([]stepResult, 0, len(demoSteps))
+	for i, s := range demoSteps {
+		r := d.runStep(ctx, i, s)
+		results = append(results, r)
+		if r.err != nil {
+			err = fmt.Errorf("step %d (%s) failed: %w", i, s.name, r.err)
+			break
 		}
 	}
-	if err := demoGit(ctx, env.Git); err != nil {
-		return err
-	}
-	digest, err := env.Registry.PushRandomImage(ctx, "demo/app", "v1")
+	printSummary(d.out, results)
 	if err != nil {
+		d.explainFailure()
 		return err
 	}
-	fmt.Printf("# image pushed with basic auth to %s/demo/app:v1\n%s\n\n", env.Registry.Host, digest)
-	for _, c := range env.Clusters {
-		printMemory(c)
+	fmt.Fprintf(d.out, "\nevery step worked, in %.0fs\n", totalSeconds(results))
+	if d.opts.Keep {
+		return d.keep(ctx)
 	}
-	fmt.Println("all parts work; stopping")
 	return nil
 }
 
-func demoCluster(ctx context.Context, c *testenv.Cluster) error {
-	cs := c.Clientset()
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+// stepResult is a row of the summary.
+type stepResult struct {
+	note    string
+	seconds float64
+	err     error
+}
+
+func (d *demoRun) runStep(ctx context.Context, n int, s demoStep) stepResult {
+	d.heading(n, s.title)
+	timeout := s.timeout
+	if timeout == 0 {
+		timeout = stepTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	labels := map[string]string{"app": "hello"}
-	dep := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "hello", Namespace: "default"},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To[int32](3),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "hello", Image: "hello:1"}}},
-			},
-		},
-	}
-	if _, err := cs.AppsV1().Deployments("default").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
-		return err
-	}
-	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: "hello"},
-		Spec:       corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{{Port: 80}}},
-	}
-	if _, err := cs.CoreV1().Services("default").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
-		return err
-	}
-	err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		d, err := cs.AppsV1().Deployments("default").Get(ctx, "hello", metav1.GetOptions{})
-		return err == nil && d.Status.AvailableReplicas == 3, nil
-	})
+	start := time.Now()
+	note, err := s.run(d, ctx)
+	r := stepResult{note: note, seconds: time.Since(start).Seconds(), err: err}
 	if err != nil {
-		return fmt.Errorf("deployment hello not available: %w", err)
+		fmt.Fprintf(d.out, "\nFAILED: %s\n", d.redact(err.Error()))
 	}
-	fmt.Printf("# cluster %s at %s\n", c.Name, c.Server)
-	return printTables(ctx, cs)
+	return r
 }
 
-func printTables(ctx context.Context, cs kubernetes.Interface) error {
-	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return err
+func totalSeconds(rs []stepResult) float64 {
+	var t float64
+	for _, r := range rs {
+		t += r.seconds
 	}
-	deps, err := cs.AppsV1().Deployments("default").List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return err
-	}
-	pods, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return err
-	}
-	svcs, err := cs.CoreV1().Services("default").List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return err
-	}
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 3, ' ', 0)
-	fmt.Fprintln(w, "$ kubectl get nodes\nNAME\tSTATUS\tVERSION")
-	for _, n := range nodes.Items {
-		fmt.Fprintf(w, "%s\t%s\t%s\n", n.Name, nodeStatus(&n), n.Status.NodeInfo.KubeletVersion)
-	}
-	fmt.Fprintln(w, "\n$ kubectl get deployments\nNAME\tREADY\tAVAILABLE")
-	for _, d := range deps.Items {
-		fmt.Fprintf(w, "%s\t%d/%d\t%d\n", d.Name, d.Status.ReadyReplicas, ptr.Deref(d.Spec.Replicas, 1), d.Status.AvailableReplicas)
-	}
-	fmt.Fprintln(w, "\n$ kubectl get pods\nNAME\tSTATUS\tNODE\tIP")
-	for _, p := range pods.Items {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.Name, p.Status.Phase, p.Spec.NodeName, p.Status.PodIP)
-	}
-	fmt.Fprintln(w, "\n$ kubectl get services\nNAME\tTYPE\tCLUSTER-IP")
-	for _, s := range svcs.Items {
-		fmt.Fprintf(w, "%s\t%s\t%s\n", s.Name, s.Spec.Type, s.Spec.ClusterIP)
-	}
-	fmt.Fprintln(w)
-	return w.Flush()
-}
-
-func nodeStatus(n *corev1.Node) string {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
-			return "Ready"
-		}
-	}
-	return "NotReady"
-}
-
-func demoGit(ctx context.Context, g *testenv.GitServer) error {
-	src, err := os.MkdirTemp("", "tugboat-demo-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(src)
-	manifest := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hello\ndata:\n  greeting: hi\n"
-	if err := os.WriteFile(filepath.Join(src, "configmap.yaml"), []byte(manifest), 0o644); err != nil {
-		return err
-	}
-	if err := g.CreateRepo("environments", src); err != nil {
-		return err
-	}
-	for _, url := range []string{g.HTTPPasswordURL("environments"), g.SSHURL("environments")} {
-		dst := filepath.Join(src, "clone-"+fmt.Sprint(len(url)))
-		if _, err := g.Git(ctx, "", nil, "clone", "-q", url, dst); err != nil {
-			return err
-		}
-		head, err := g.Git(ctx, dst, nil, "log", "--oneline", "-1")
-		if err != nil {
-			return err
-		}
-		fmt.Printf("$ git clone %s\n%s\n", displayURL(g, url), head)
-	}
-	return nil
-}
-
-// displayURL keeps the password out of the demo's output.
-func displayURL(g *testenv.GitServer, url string) string {
-	if url == g.HTTPPasswordURL("environments") {
-		return g.HTTPURL("environments") + " (basic auth)"
-	}
-	return url + " (public key)"
-}
-
-func printMemory(c *testenv.Cluster) {
-	var total int64
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 3, ' ', 0)
-	fmt.Fprintf(w, "# memory of cluster %s\nCOMPONENT\tRSS\n", c.Name)
-	mem := c.ComponentMemory()
-	for _, name := range slices.Sorted(maps.Keys(mem)) {
-		rss := mem[name]
-		total += rss
-		fmt.Fprintf(w, "%s\t%d MiB\n", name, rss>>20)
-	}
-	fmt.Fprintf(w, "total\t%d MiB\n\n", total>>20)
-	w.Flush()
+	return t
 }

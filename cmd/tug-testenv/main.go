@@ -4,13 +4,15 @@
 //
 //	tug-testenv build   build (or find cached) the control plane binaries
 //	tug-testenv up      start the environment and wait for Ctrl-C
-//	tug-testenv demo    start it, prove every part works, and stop
+//	tug-testenv demo    start it and tell Tugboat's story on it, then stop
+//	tug-testenv demo-up the same, then keep everything running until Ctrl-C
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -29,12 +31,13 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: tug-testenv build|up|demo [flags]")
+		return fmt.Errorf("usage: tug-testenv build|up|demo|demo-up [flags]")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	clusters := fs.Int("clusters", 1, "number of clusters")
 	nodes := fs.Int("nodes", 1, "fake nodes per cluster")
-	envFile := fs.String("env-file", "tugboat-testenv.sh", "with up: where to write the shell exports")
+	envFile := fs.String("env-file", "tugboat-testenv.sh", "with up and demo-up: where to write the shell exports")
+	tug := fs.String("tug", "", "with demo: a tug binary to use instead of building ./cmd/tug")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -48,10 +51,10 @@ func run(ctx context.Context, args []string) error {
 		return err
 	case "up":
 		return up(ctx, opts, *envFile)
-	case "demo":
-		return demo(ctx, opts)
+	case "demo", "demo-up":
+		return demo(ctx, opts, demoOptions{Tug: *tug, Keep: args[0] == "demo-up", EnvFile: *envFile})
 	default:
-		return fmt.Errorf("unknown command %q: want build, up or demo", args[0])
+		return fmt.Errorf("unknown command %q: want build, up, demo or demo-up", args[0])
 	}
 }
 
@@ -64,12 +67,18 @@ func up(ctx context.Context, opts testenv.EnvOptions, envFile string) error {
 	if err := env.WriteEnvFile(envFile); err != nil {
 		return err
 	}
-	for _, c := range env.Clusters {
-		fmt.Printf("cluster %s: %s (kubeconfig %s, logs %s)\n", c.Name, c.Server, c.Kubeconfig, c.LogDir)
-	}
-	fmt.Printf("git:      %s and %s\n", env.Git.HTTPURL("<repo>"), env.Git.SSHURL("<repo>"))
-	fmt.Printf("registry: %s\n", env.Registry.Host)
-	fmt.Printf("credentials and KUBECONFIG: source %s\nCtrl-C stops everything.\n", envFile)
+	printEnv(os.Stdout, env, envFile)
+	fmt.Println("Ctrl-C stops everything.")
 	<-ctx.Done()
 	return nil
+}
+
+// printEnv says where the environment's parts are (up and demo-up).
+func printEnv(w io.Writer, env *testenv.Env, envFile string) {
+	for _, c := range env.Clusters {
+		fmt.Fprintf(w, "cluster %s: %s (kubeconfig %s, logs %s)\n", c.Name, c.Server, c.Kubeconfig, c.LogDir)
+	}
+	fmt.Fprintf(w, "git:      %s and %s\n", env.Git.HTTPURL("<repo>"), env.Git.SSHURL("<repo>"))
+	fmt.Fprintf(w, "registry: %s\n", env.Registry.Host)
+	fmt.Fprintf(w, "credentials and KUBECONFIG: source %s\n", envFile)
 }
