@@ -51,6 +51,7 @@ func changed(res *pipeline.Result) bool {
 // record puts the sync at the head of the status's history.
 func record(status *v1alpha1.ApplicationStatus, res *pipeline.Result, err error) {
 	r := v1alpha1.SyncRecord{Time: metav1.Now(), Result: "Applied"}
+	r.Revision = failure.RevisionOf(err)
 	if res != nil {
 		r.Revision = res.Revision
 		if res.ChangeSet != nil {
@@ -97,6 +98,9 @@ func setConditions(status *v1alpha1.ApplicationStatus, app *v1alpha1.Application
 	status.ObservedGeneration = app.Generation
 	if res != nil && res.Revision != "" {
 		status.LastAttemptedRevision = res.Revision
+	} else if rev := failure.RevisionOf(err); rev != "" {
+		// A commit that fetched but did not render or validate.
+		status.LastAttemptedRevision = rev
 	}
 	if err == nil {
 		status.LastAppliedRevision = res.Revision

@@ -25,13 +25,15 @@ func TestSetStatus(t *testing.T) {
 		wantStalled metav1.ConditionStatus
 		wantApplied string
 		wantSynced  metav1.ConditionStatus
+		// wantAttempted, when set: the revision status calls attempted.
+		wantAttempted string
 	}{
 		{name: "applied", res: &pipeline.Result{Revision: "main@sha1:abc", ChangeSet: &changeset.Set{Changes: []changeset.Change{{Action: changeset.Update, Outcome: changeset.Applied}}}},
 			wantReady: metav1.ConditionTrue, wantReason: "Applied", wantStalled: metav1.ConditionFalse, wantApplied: "main@sha1:abc", wantSynced: metav1.ConditionTrue},
 		{name: "drift shown, not corrected", res: &pipeline.Result{Revision: "main@sha1:abc", ChangeSet: &changeset.Set{Changes: []changeset.Change{{Action: changeset.Update}}}},
 			wantReady: metav1.ConditionTrue, wantReason: "Applied", wantStalled: metav1.ConditionFalse, wantApplied: "main@sha1:abc", wantSynced: metav1.ConditionFalse},
-		{name: "bad commit stalls", err: failure.New(failure.Render, "RenderFailed", true, errors.New("apps/web/x.yaml: bad")),
-			wantReady: metav1.ConditionFalse, wantReason: "RenderFailed", wantStalled: metav1.ConditionTrue},
+		{name: "bad commit stalls", err: failure.AtRevision(failure.New(failure.Render, "RenderFailed", true, errors.New("apps/web/x.yaml: bad")), "main@sha1:bad"),
+			wantReady: metav1.ConditionFalse, wantReason: "RenderFailed", wantStalled: metav1.ConditionTrue, wantAttempted: "main@sha1:bad"},
 		{name: "git unreachable retries", err: failure.New(failure.Fetch, "FetchFailed", false, errors.New("connection refused")),
 			wantReady: metav1.ConditionFalse, wantReason: "FetchFailed", wantStalled: metav1.ConditionFalse},
 	}
@@ -44,6 +46,9 @@ func TestSetStatus(t *testing.T) {
 			if r == nil || r.Status != tt.wantReady || r.Reason != tt.wantReason || st == nil || st.Status != tt.wantStalled ||
 				s.LastAppliedRevision != tt.wantApplied || s.ObservedGeneration != 3 || r.ObservedGeneration != 3 {
 				t.Errorf("status %+v", s)
+			}
+			if tt.wantAttempted != "" && (s.LastAttemptedRevision != tt.wantAttempted || s.History[0].Revision != tt.wantAttempted) {
+				t.Errorf("attempted %q, history %v; want %s in both", s.LastAttemptedRevision, s.History, tt.wantAttempted)
 			}
 			if sy := meta.FindStatusCondition(s.Conditions, v1alpha1.SyncedCondition); tt.wantSynced != "" && (sy == nil || sy.Status != tt.wantSynced) {
 				t.Errorf("Synced = %+v, want %s", sy, tt.wantSynced)

@@ -33,6 +33,27 @@ type Error struct {
 	Reason  string
 	Stalled bool
 	Err     error
+	// Revision is the revision the run had fetched when it failed after
+	// the fetch (a commit that does not render): the one a status calls
+	// attempted. Empty when the fetch failed.
+	Revision string
+}
+
+// AtRevision records revision in err's failure, unless it names one
+// already, and returns err.
+func AtRevision(err error, revision string) error {
+	if f, ok := Of(err); ok && f.Revision == "" {
+		f.Revision = revision
+	}
+	return err
+}
+
+// RevisionOf is the revision of err's failure, if it names one.
+func RevisionOf(err error) string {
+	if f, ok := Of(err); ok {
+		return f.Revision
+	}
+	return ""
 }
 
 // Error is the wrapped error's message: the failure's type is for

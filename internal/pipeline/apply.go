@@ -53,8 +53,8 @@ func (p *Pipeline) plan(ctx context.Context, app App, c *cluster.Cluster, diffs 
 		return nil, nil, nil, fmt.Errorf("app %s: %w", app.Name, err)
 	}
 	if len(rendered.Objects) == 0 && !app.Sync.AllowEmpty {
-		return nil, nil, nil, failure.New(failure.Validate, "EmptyRender", true,
-			fmt.Errorf("app %s: renders to no objects; refusing to prune everything it owns (allow empty apps to do that)", app.Name))
+		return nil, nil, nil, failure.AtRevision(failure.New(failure.Validate, "EmptyRender", true,
+			fmt.Errorf("app %s: renders to no objects; refusing to prune everything it owns (allow empty apps to do that)", app.Name)), rendered.Revision)
 	}
 	inv, err := p.inventories(c).Load(ctx, app.Name)
 	if err != nil {
@@ -65,7 +65,7 @@ func (p *Pipeline) plan(ctx context.Context, app App, c *cluster.Cluster, diffs 
 		ForceRecreate: app.Sync.ForceRecreate, Concurrency: app.Sync.Concurrency, Diffs: diffs,
 	})
 	if err != nil {
-		return nil, nil, nil, planFailure(fmt.Errorf("app %s: %w", app.Name, err))
+		return nil, nil, nil, failure.AtRevision(planFailure(fmt.Errorf("app %s: %w", app.Name, err)), rendered.Revision)
 	}
 	p.logPlan(ctx, app.Name, cs)
 	return &Result{App: app.Name, Cluster: c.Name, Revision: rendered.Revision, ChangeSet: cs}, inv, rendered.Objects, nil

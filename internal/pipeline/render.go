@@ -11,6 +11,7 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/confine"
+	"github.com/tugboat-gitops/tugboat/internal/failure"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/render"
 	"github.com/tugboat-gitops/tugboat/internal/source"
@@ -70,14 +71,14 @@ func (p *Pipeline) Render(ctx context.Context, src SourceSpec, req render.Reques
 	p.log.DebugContext(ctx, "fetched", "source", describe(src), "revision", art.Revision, "took", since(start))
 	req.Root, req.Path = art.Dir, path
 	if req.Helm.ValuesFiles, err = valuesInRoot(art.Dir, req.Helm.ValuesFiles); err != nil {
-		return nil, renderFailure(err)
+		return nil, failure.AtRevision(renderFailure(err), art.Revision)
 	}
 	req.Helm.Fetcher = p.chartFetcher(src.Chart)
 	revision := art.Commit
 	if src.Chart != nil {
 		chart, err := p.fetchChart(ctx, src.Chart)
 		if err != nil {
-			return nil, fetchFailure(err)
+			return nil, failure.AtRevision(fetchFailure(err), art.Revision)
 		}
 		req.Kind, req.Helm.ChartDir = render.KindHelm, chart.Dir
 		// Values from a local directory have no commit: such a render is
@@ -90,7 +91,8 @@ func (p *Pipeline) Render(ctx context.Context, src SourceSpec, req render.Reques
 	start = time.Now()
 	objs, err := p.renderer.Render(ctx, revision, req)
 	if err != nil {
-		return nil, renderFailure(err)
+		// The commit is what failed: a status names it as attempted.
+		return nil, failure.AtRevision(renderFailure(err), art.Revision)
 	}
 	p.log.DebugContext(ctx, "rendered", "path", req.Path, "objects", len(objs), "took", since(start))
 	return &Rendered{Revision: art.Revision, Objects: objs}, nil
