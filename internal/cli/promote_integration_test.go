@@ -87,3 +87,33 @@ func TestPromote(t *testing.T) {
 		t.Error("a promotion to a review branch moved main")
 	}
 }
+
+// TestPromoteChart promotes a chart version between two apps that deploy
+// the same chart from an OCI registry, and leaves it with --images-only.
+func TestPromoteChart(t *testing.T) {
+	reg := testenv.NewRegistry(t)
+	archive, err := testenv.PackageChart("../render/helm/testdata/charts/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"1.1.0", "1.2.0"} {
+		if _, err := reg.PushChartArchive(t.Context(), "charts/app", v, archive); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := func(name, version string) string {
+		return "  - name: " + name + "\n    chart: {repo: oci://" + reg.Host + "/charts, name: app, version: " + version + "}\n"
+	}
+	f := newGitFixture(t, map[string]string{"tugboat.yaml": "apiVersion: tugboat.dev/v1alpha1\nkind: Repository\napps:\n" + app("staging", "1.2.0") + app("production", "1.1.0")})
+	t.Setenv("TUGBOAT_GIT_USERNAME", f.g.Username)
+	t.Setenv("TUGBOAT_GIT_PASSWORD", f.g.Password)
+	t.Setenv("TUGBOAT_HELM_USERNAME", reg.Username)
+	t.Setenv("TUGBOAT_HELM_PASSWORD", reg.Password)
+	promote := []string{"promote", "--from", "staging", "--to", "production", "--push", "--repo", f.g.HTTPURL("env")}
+
+	checkRun(t, append(promote, "--images-only"), ExitFailure, "app production has no files in this repository and no chart version to promote into", nil)
+	checkRun(t, promote, ExitOK, "", []string{"tugboat.yaml:7: production: chart oci://" + reg.Host + "/charts/app 1.1.0 -> 1.2.0", "pushed "})
+	if got := f.git(t, "show", "main:tugboat.yaml"); !strings.Contains(got, app("production", "1.2.0")[:len(app("production", "1.2.0"))-1]) {
+		t.Errorf("tugboat.yaml on the server:\n%s", got)
+	}
+}
