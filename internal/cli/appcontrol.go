@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -223,35 +220,4 @@ func newSuspendCommand(g *GlobalOptions, suspend bool) *cobra.Command {
 	}
 	a.addFlags(cmd)
 	return cmd
-}
-
-func newHistoryCommand(g *GlobalOptions) *cobra.Command {
-	a := &appControl{}
-	cmd := &cobra.Command{
-		Use:   "history APP",
-		Short: "Show an Application's last syncs that changed something or failed",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			app, err := a.get(g, cmd, args[0], nil)
-			if err != nil {
-				return err
-			}
-			return g.Print(&historyOutput{History: app.Status.History})
-		},
-	}
-	a.addFlags(cmd)
-	return cmd
-}
-
-type historyOutput struct {
-	History []v1alpha1.SyncRecord `json:"history"`
-}
-
-func (h *historyOutput) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tREVISION\tRESULT\tCHANGES\tMESSAGE")
-	for _, r := range h.History {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Time.UTC().Format(time.RFC3339), r.Revision, r.Result, r.Changes, truncate(strings.TrimSpace(oneLine(r.Message)), 80))
-	}
-	return tw.Flush()
 }

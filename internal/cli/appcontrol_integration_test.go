@@ -114,7 +114,7 @@ func TestSyncSuspendResume(t *testing.T) {
 	checkRun(t, append([]string{"resume", "web"}, kc...), ExitOK, "", []string{"resumed"})
 	waitColor("red")
 
-	checkRun(t, append([]string{"history", "web"}, kc...), ExitOK, "", []string{"REVISION", "Applied", "1 to update"})
+	checkRun(t, append([]string{"history", "web"}, kc...), ExitOK, "", []string{"SHA", "Applied", "1 to update", "color red"})
 	checkRun(t, append([]string{"sync", "nosuch"}, kc...), ExitFailure, "Application default/nosuch", nil)
 }
 

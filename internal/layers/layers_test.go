@@ -60,7 +60,7 @@ func TestLayers(t *testing.T) {
 	}{
 		{
 			name:     "pure stages have no CLI or controller framework",
-			packages: []string{"/internal/render", "/internal/plan", "/internal/health", "/internal/object", "/internal/changeset", "/internal/failure", "/internal/promote", "/internal/revert"},
+			packages: []string{"/internal/render", "/internal/plan", "/internal/health", "/internal/object", "/internal/changeset", "/internal/failure", "/internal/promote", "/internal/revert", "/internal/history"},
 			// Helm's own `helm template`, the tests' oracle, never linked.
 			except:    []string{"/internal/render/helm/helmref"},
 			forbidden: []string{"github.com/spf13/cobra", "sigs.k8s.io/controller-runtime"},
