@@ -55,9 +55,9 @@ func files(n int) string {
 	return "files"
 }
 
-// entryAt is the entry of dir ("." the root) in c's tree; the zero entry
-// when there is none.
-func entryAt(c *object.Commit, dir string) (object.TreeEntry, error) {
+// EntryAt is the entry of dir ("." the root) in c's tree; the zero entry
+// when there is none, or when c is nil (before a root commit).
+func EntryAt(c *object.Commit, dir string) (object.TreeEntry, error) {
 	if c == nil {
 		return object.TreeEntry{}, nil
 	}

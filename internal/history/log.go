@@ -105,7 +105,7 @@ func (w *walk) step(c *object.Commit) (*object.Commit, error) {
 			return nil, nil
 		}
 	}
-	parent, err := firstParent(c)
+	parent, err := FirstParent(c)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		w.log.Missing = c.ParentHashes[0]
 		return nil, nil
@@ -114,11 +114,11 @@ func (w *walk) step(c *object.Commit) (*object.Commit, error) {
 		// Past the limit only the mark is looked for: no diffs.
 		return parent, err
 	}
-	now, err := entryAt(c, w.dir)
+	now, err := EntryAt(c, w.dir)
 	if err != nil {
 		return nil, err
 	}
-	before, err := entryAt(parent, w.dir)
+	before, err := EntryAt(parent, w.dir)
 	if err != nil {
 		return nil, err
 	}
@@ -132,14 +132,15 @@ func (w *walk) step(c *object.Commit) (*object.Commit, error) {
 	return parent, nil
 }
 
-// firstParent is c's first parent, nil for a root commit.
-func firstParent(c *object.Commit) (*object.Commit, error) {
+// FirstParent is c's first parent, nil for a root commit. A parent the
+// repository lacks wraps plumbing.ErrObjectNotFound.
+func FirstParent(c *object.Commit) (*object.Commit, error) {
 	if c.NumParents() == 0 {
 		return nil, nil
 	}
 	p, err := c.Parent(0)
 	if err != nil {
-		return nil, fmt.Errorf("read the parent %s of %s: %w", c.ParentHashes[0], c.Hash, err)
+		return nil, fmt.Errorf("read the parent %s of %s (a shallow clone lacks it): %w", c.ParentHashes[0], c.Hash, err)
 	}
 	return p, nil
 }

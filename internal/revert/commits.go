@@ -1,12 +1,13 @@
 package revert
 
 import (
-	"errors"
 	"fmt"
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/tugboat-gitops/tugboat/internal/history"
 )
 
 // Commits lists, newest first, the commits that changed something below
@@ -41,7 +42,7 @@ func Commits(repo *gogit.Repository, head plumbing.Hash, dir, to string) ([]*obj
 		if c.Hash == stop {
 			return out, nil
 		}
-		parent, err := firstParent(c)
+		parent, err := history.FirstParent(c)
 		if err != nil {
 			return nil, err
 		}
@@ -67,36 +68,15 @@ func Commits(repo *gogit.Repository, head plumbing.Hash, dir, to string) ([]*obj
 // for a root commit): one tree entry compared per commit, whatever the
 // size of dir.
 func touches(c, parent *object.Commit, dir string) (bool, error) {
-	now, err := entryAt(c, dir)
+	now, err := history.EntryAt(c, dir)
 	if err != nil {
 		return false, err
 	}
-	var before object.TreeEntry
-	if parent != nil {
-		if before, err = entryAt(parent, dir); err != nil {
-			return false, err
-		}
+	before, err := history.EntryAt(parent, dir)
+	if err != nil {
+		return false, err
 	}
 	return now.Hash != before.Hash || now.Mode != before.Mode, nil
-}
-
-// entryAt is dir's entry in c's tree; the zero entry when there is none.
-func entryAt(c *object.Commit, dir string) (object.TreeEntry, error) {
-	if dir == "." {
-		return object.TreeEntry{Hash: c.TreeHash}, nil
-	}
-	tree, err := c.Tree()
-	if err != nil {
-		return object.TreeEntry{}, fmt.Errorf("read the tree of %s: %w", c.Hash, err)
-	}
-	e, err := tree.FindEntry(dir)
-	switch {
-	case errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound):
-		return object.TreeEntry{}, nil
-	case err != nil:
-		return object.TreeEntry{}, fmt.Errorf("commit %s: find %s: %w", c.Hash, dir, err)
-	}
-	return *e, nil
 }
 
 // notOnHistory says why the walk from tip never met stop.

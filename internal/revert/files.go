@@ -149,15 +149,3 @@ func paths(changes []change) []string {
 	}
 	return out
 }
-
-// firstParent is c's first parent, nil for a root commit.
-func firstParent(c *object.Commit) (*object.Commit, error) {
-	if c.NumParents() == 0 {
-		return nil, nil
-	}
-	p, err := c.Parent(0)
-	if err != nil {
-		return nil, fmt.Errorf("read the parent %s of %s (a shallow clone lacks it): %w", c.ParentHashes[0], c.Hash, err)
-	}
-	return p, nil
-}

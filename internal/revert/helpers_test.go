@@ -15,6 +15,8 @@ import (
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/tugboat-gitops/tugboat/internal/history"
 )
 
 // author signs every commit of the tests, at a fixed time.
@@ -140,7 +142,7 @@ func (r *testRepo) subtree(h plumbing.Hash, dir string) plumbing.Hash {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	e, err := entryAt(c, dir)
+	e, err := history.EntryAt(c, dir)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -209,21 +211,21 @@ func (r *testRepo) commits(hashes ...plumbing.Hash) []*object.Commit {
 	return out
 }
 
-// history is a repository with two apps:
+// twoApps is a repository with two apps:
 //
 //	c1 init     web/a=1 web/b=1 api/a=1
 //	c2 web 2    web/a=2            (tag v1)
 //	c3 api 2    api/a=2
 //	c4 both 3   web/a=3 api/a=3
 //	c5 readme   README
-type history struct {
+type twoApps struct {
 	*testRepo
 	c [6]plumbing.Hash // c[1] to c[5]
 }
 
-func newHistory(t *testing.T) *history {
+func newHistory(t *testing.T) *twoApps {
 	t.Helper()
-	h := &history{testRepo: newTestRepo(t)}
+	h := &twoApps{testRepo: newTestRepo(t)}
 	h.c[1] = h.commit("init", map[string]string{"apps/web/a.yaml": "1\n", "apps/web/b.yaml": "1\n", "apps/api/a.yaml": "1\n"})
 	h.c[2] = h.commit("web 2", map[string]string{"apps/web/a.yaml": "2\n"})
 	if _, err := h.repo.CreateTag("v1", h.c[2], nil); err != nil {

@@ -12,26 +12,26 @@ import (
 func TestRestore(t *testing.T) {
 	tests := []struct {
 		name      string
-		rev       func(h *history) string
+		rev       func(h *twoApps) string
 		wantWeb   map[string]string
 		wantFiles []string
 		wantErr   string
 	}{
 		{
 			name:      "to the first commit",
-			rev:       func(h *history) string { return h.c[1].String()[:10] },
+			rev:       func(h *twoApps) string { return h.c[1].String()[:10] },
 			wantWeb:   map[string]string{"apps/web/a.yaml": "1\n", "apps/web/b.yaml": "1\n"},
 			wantFiles: []string{"apps/web/a.yaml"},
 		},
 		{
 			name:      "to a tag",
-			rev:       func(*history) string { return "v1" },
+			rev:       func(*twoApps) string { return "v1" },
 			wantWeb:   map[string]string{"apps/web/a.yaml": "2\n", "apps/web/b.yaml": "1\n"},
 			wantFiles: []string{"apps/web/a.yaml"},
 		},
 		{
 			name:    "to a commit without the app",
-			rev:     func(h *history) string { return h.c[5].String() },
+			rev:     func(h *twoApps) string { return h.c[5].String() },
 			wantErr: "apps/other does not exist at",
 		},
 	}

@@ -18,6 +18,8 @@ import (
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/tugboat-gitops/tugboat/internal/history"
 )
 
 // Options say which path to change and as whom.
@@ -147,7 +149,7 @@ func commitFiles(commit *object.Commit, dir string) (before, after map[string]fi
 	if after, err = treeFiles(tree, dir); err != nil {
 		return nil, nil, fmt.Errorf("commit %s: %w", commit.Hash, err)
 	}
-	parent, err := firstParent(commit)
+	parent, err := history.FirstParent(commit)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -19,7 +19,7 @@ import (
 func TestRevert(t *testing.T) {
 	tests := []struct {
 		name      string
-		revert    []int // indexes into history.c, newest first
+		revert    []int // indexes into twoApps.c, newest first
 		wantFiles map[string]string
 		// wantSubjects are the reverted commits' subjects, in order.
 		wantSubjects []string
