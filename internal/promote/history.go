@@ -8,6 +8,8 @@ import (
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/tugboat-gitops/tugboat/internal/history"
 )
 
 // maxCommitsBehind bounds the history Behind reads.
@@ -26,12 +28,12 @@ func Behind(repo *gogit.Repository, live, head plumbing.Hash, others []string) e
 		return fmt.Errorf("commit %s: %w", head, err)
 	}
 	for i := 0; c.Hash != live; i++ {
-		if i == maxCommitsBehind || c.NumParents() == 0 {
-			return fmt.Errorf("commit %s is not on the first-parent history of %s (%d commits read)", live, head, i+1)
-		}
-		parent, err := c.Parent(0)
+		parent, err := history.FirstParent(c)
 		if err != nil {
-			return fmt.Errorf("parent of %s: %w", c.Hash, err)
+			return err
+		}
+		if i == maxCommitsBehind || parent == nil {
+			return fmt.Errorf("commit %s is not on the first-parent history of %s (%d commits read)", live, head, i+1)
 		}
 		if file, err := outside(c, parent, others); err != nil || file != "" {
 			if err == nil {

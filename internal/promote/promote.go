@@ -94,8 +94,11 @@ type Chart struct {
 func ChartVersion(f *v1alpha1.RepositoryFile, from, to string) (*Chart, error) {
 	src, _ := find(f, from)
 	dst, i := find(f, to)
-	if src == nil || dst == nil {
-		return nil, fmt.Errorf("no app %q in the apps file", cmpOr(src == nil, from, to))
+	if src == nil {
+		return nil, fmt.Errorf("no app %q in the apps file", from)
+	}
+	if dst == nil {
+		return nil, fmt.Errorf("no app %q in the apps file", to)
 	}
 	if src.Chart == nil || dst.Chart == nil {
 		return nil, nil
@@ -119,11 +122,4 @@ func find(f *v1alpha1.RepositoryFile, name string) (*v1alpha1.AppSpec, int) {
 		return nil, -1
 	}
 	return &f.Apps[i], i
-}
-
-func cmpOr(first bool, a, b string) string {
-	if first {
-		return a
-	}
-	return b
 }
