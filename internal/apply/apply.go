@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"golang.org/x/sync/errgroup"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
@@ -119,7 +120,21 @@ func (a *applier) one(ctx context.Context, ch *changeset.Change) error {
 	}
 	ch.Fields = inventory.ManagedFieldsHash(live.GetManagedFields())
 	ch.UID = live.GetUID()
+	if ch.Unvalidated && existed(live.GetManagedFields()) {
+		ch.Action = changeset.Update // planned as a create unseen: it was there, nobody's
+	}
 	return nil
+}
+
+// existed reports whether an object that an apply answered was there
+// before it: another manager, or another operation, has fields on it.
+func existed(fields []metav1.ManagedFieldsEntry) bool {
+	for _, f := range fields {
+		if f.Manager != cluster.FieldManager || f.Operation != metav1.ManagedFieldsOperationApply {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *applier) report(ch *changeset.Change) {

@@ -53,6 +53,10 @@ type Change struct {
 	// Force takes back, when applying, fields of an owned object that a
 	// hand edit moved to another field manager (drift).
 	Force bool `json:"-"`
+	// Unvalidated marks a create that was not dry-run first: it is the
+	// set's only write, so its apply is its own validation, all or
+	// nothing, and an object it turns out to update was nobody's.
+	Unvalidated bool `json:"-"`
 	// UID identifies the live object a prune or recreate deletes.
 	UID types.UID `json:"-"`
 	// Hook is set on Helm hooks: when and how they run.

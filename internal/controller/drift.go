@@ -122,6 +122,33 @@ func (d *driftWatch) owned(resource schema.GroupVersionResource, app string) ([]
 	return out, true
 }
 
+// ownerOf returns the app label of a managed object of resource, "" if
+// there is none, when a synced informer watches resource.
+func (d *driftWatch) ownerOf(resource schema.GroupVersionResource, namespace, name string) (string, bool) {
+	d.mu.Lock()
+	inf := d.informers[resource]
+	d.mu.Unlock()
+	if inf == nil || !inf.HasSynced() || d.ctx.Err() != nil {
+		return "", false
+	}
+	key := name
+	if namespace != "" {
+		key = namespace + "/" + name
+	}
+	o, exists, err := inf.GetIndexer().GetByKey(key)
+	if err != nil {
+		return "", false
+	}
+	if !exists {
+		return "", true
+	}
+	m, ok := o.(*metav1.PartialObjectMetadata)
+	if !ok {
+		return "", false
+	}
+	return m.Labels[object.LabelApp], true
+}
+
 // applied records what Tugboat's apply of an object left it owning; ""
 // forgets a pruned object.
 func (d *driftWatch) applied(key objectKey, fields string) {

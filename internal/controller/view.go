@@ -30,6 +30,7 @@ type view struct {
 
 var (
 	_ plan.Reader      = view{}
+	_ plan.OwnerWatch  = view{}
 	_ inventory.Client = view{}
 )
 
@@ -43,6 +44,16 @@ func (v view) ListMetadata(ctx context.Context, gvk schema.GroupVersionKind, nam
 		}
 	}
 	return v.Cluster.ListMetadata(ctx, gvk, namespace, selector)
+}
+
+// OwnerOf answers from the drift watch, which sees every object of a
+// watched kind that carries Tugboat's label, whatever app owns it.
+func (v view) OwnerOf(gvk schema.GroupVersionKind, namespace, name string) (string, bool) {
+	m, err := v.Mapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		return "", false
+	}
+	return v.drift.ownerOf(m.Resource, namespace, name)
 }
 
 // Get answers an inventory record from the cache when it may; any other

@@ -98,7 +98,11 @@ func (p *Pipeline) Apply(ctx context.Context, app App, c *cluster.Cluster, hooks
 		err = cerr
 	}
 	if err != nil {
-		return res, applyFailure(failure.Apply, fmt.Errorf("app %s: %w", app.Name, err))
+		err = fmt.Errorf("app %s: %w", app.Name, err)
+		if unvalidatedFailed(res.ChangeSet) {
+			return res, validateFailure(err)
+		}
+		return res, applyFailure(failure.Apply, err)
 	}
 	if res.ChangeSet, err = apply.Prune(ctx, c, res.ChangeSet, opts); err != nil {
 		return res, applyFailure(failure.Prune, fmt.Errorf("app %s: %w", app.Name, err))

@@ -6,6 +6,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
+	"github.com/tugboat-gitops/tugboat/internal/changeset"
 	"github.com/tugboat-gitops/tugboat/internal/failure"
 	"github.com/tugboat-gitops/tugboat/internal/health"
 	"github.com/tugboat-gitops/tugboat/internal/inventory"
@@ -52,6 +53,31 @@ func planFailure(err error) error {
 		return failure.New(failure.Validate, "Rejected", true, err)
 	}
 	return failure.New(failure.Plan, "PlanFailed", false, err)
+}
+
+// unvalidatedFailed reports whether the change that failed is a create
+// the planner let through without a dry-run (its sole write): then the
+// apply was that object's validation.
+func unvalidatedFailed(cs *changeset.Set) bool {
+	for _, c := range cs.Changes {
+		if c.Unvalidated && c.Outcome == changeset.Failed {
+			return true
+		}
+	}
+	return false
+}
+
+// validateFailure types the API server's refusal of an object that was
+// applied without a dry-run as its dry-run's would have been: a conflict
+// with another applier or a rejection needs a new commit or a person.
+func validateFailure(err error) error {
+	switch {
+	case apierrors.IsConflict(err):
+		return failure.New(failure.Validate, "ConflictWithAnotherApplier", true, err)
+	case rejected(err):
+		return failure.New(failure.Validate, "Rejected", true, err)
+	}
+	return applyFailure(failure.Apply, err)
 }
 
 // applyFailure types a failed apply or prune: a rejection needs a change,

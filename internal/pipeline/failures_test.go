@@ -39,6 +39,10 @@ func TestFailureTypes(t *testing.T) {
 		{"inventory race", applyFailure(failure.Apply, fmt.Errorf("save: %w", inventory.ErrConflict)), failure.Apply, "InventoryConflict", false},
 		{"apply rejected", applyFailure(failure.Apply, invalid), failure.Apply, "Rejected", true},
 		{"prune", applyFailure(failure.Prune, errors.New("timeout")), failure.Prune, "PruneFailed", false},
+		{"sole create rejected", validateFailure(fmt.Errorf("app a: %w", invalid)), failure.Validate, "Rejected", true},
+		{"sole create in conflict", validateFailure(apierrors.NewConflict(schema.GroupResource{Resource: "configmaps"}, "a", errors.New("x"))),
+			failure.Validate, "ConflictWithAnotherApplier", true},
+		{"sole create lost the connection", validateFailure(errors.New("connection reset")), failure.Apply, "ApplyFailed", false},
 		{"unhealthy", waitFailure(&health.WaitError{}), failure.Health, "Unhealthy", true},
 		{"timed out", waitFailure(&health.WaitError{Err: context.DeadlineExceeded}), failure.Timeout, "HealthCheckTimeout", false},
 	}

@@ -104,6 +104,20 @@ func (r *fixtureReader) VersionError(schema.GroupVersionKind) error { return nil
 
 var _ Reader = (*fixtureReader)(nil)
 
+// watchedReader is a fixtureReader with a watch of what Tugboat manages,
+// as the controller's view has: objects with the app label.
+type watchedReader struct{ *fixtureReader }
+
+func (r watchedReader) OwnerOf(gvk schema.GroupVersionKind, ns, name string) (string, bool) {
+	u := r.objects[object.ID{Group: gvk.Group, Kind: gvk.Kind, Namespace: ns, Name: name}]
+	if u == nil {
+		return "", true
+	}
+	return u.GetLabels()[object.LabelApp], true
+}
+
+var _ OwnerWatch = watchedReader{}
+
 // tugboatFields is a managedFields entry of Tugboat's field manager.
 var tugboatFields = []metav1.ManagedFieldsEntry{{
 	Manager: cluster.FieldManager, Operation: metav1.ManagedFieldsOperationApply, APIVersion: "v1",
@@ -143,11 +157,14 @@ func TestPlanDecisions(t *testing.T) {
 		rejects     map[string]error
 		unlisted    map[string]bool
 		opts        Options
+		watched     bool // the reader watches what Tugboat manages
 		want        map[string]changeset.Action
 		wantDryRuns int
 		wantGets    int
 		countGets   bool
 		wantErr     string
+		// wantUnvalidated names the create planned without a dry-run.
+		wantUnvalidated string
 	}{
 		{name: "new object costs a dry-run and no read", desired: []*object.Object{cm("a", "1")},
 			want: map[string]changeset.Action{"a": changeset.Create}, wantDryRuns: 1, wantGets: 0, countGets: true},
@@ -191,6 +208,24 @@ func TestPlanDecisions(t *testing.T) {
 			live: []*unstructured.Unstructured{applied(t, cm("a", "1"), "app")}, recorded: []string{"a"},
 			rejects: map[string]error{"a": conflict}, opts: Options{ForceConflicts: true},
 			want: map[string]changeset.Action{"a": changeset.Update}, wantDryRuns: 1},
+		{name: "watched, the only write, a new object, costs no request", desired: []*object.Object{cm("a", "1")}, watched: true,
+			want: map[string]changeset.Action{"a": changeset.Create}, wantUnvalidated: "a", wantDryRuns: 0, wantGets: 0, countGets: true},
+		{name: "watched, the only write beside unchanged ones", desired: []*object.Object{cm("a", "1"), cm("b", "1")}, watched: true,
+			live: []*unstructured.Unstructured{applied(t, cm("a", "1"), "app")}, recorded: []string{"a"},
+			want: map[string]changeset.Action{"a": changeset.Unchanged, "b": changeset.Create}, wantUnvalidated: "b", wantDryRuns: 0},
+		{name: "watched, an object of no app is left to its apply", desired: []*object.Object{cm("a", "2")}, watched: true,
+			live: []*unstructured.Unstructured{cm("a", "1").Unstructured},
+			want: map[string]changeset.Action{"a": changeset.Create}, wantUnvalidated: "a", wantDryRuns: 0},
+		{name: "watched, two new objects are rehearsed", desired: []*object.Object{cm("a", "1"), cm("b", "1")}, watched: true,
+			want: map[string]changeset.Action{"a": changeset.Create, "b": changeset.Create}, wantDryRuns: 2},
+		{name: "watched, another app's object is refused unread", desired: []*object.Object{cm("a", "1")}, watched: true,
+			live:    []*unstructured.Unstructured{applied(t, cm("a", "1"), "other")},
+			wantErr: `is owned by app "other"`},
+		{name: "watched, adopting another app's object is rehearsed", desired: []*object.Object{cm("a", "1")}, watched: true,
+			live: []*unstructured.Unstructured{applied(t, cm("a", "1"), "other")}, opts: Options{Adopt: true},
+			want: map[string]changeset.Action{"a": changeset.Update}, wantDryRuns: 2},
+		{name: "watched, a shown plan is rehearsed", desired: []*object.Object{cm("a", "1")}, watched: true, opts: Options{Diffs: true},
+			want: map[string]changeset.Action{"a": changeset.Create}, wantDryRuns: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,7 +238,11 @@ func TestPlanDecisions(t *testing.T) {
 				inv.Entries = append(inv.Entries, inventory.Entry{Version: "v1", Kind: "ConfigMap", Namespace: "ns", Name: name,
 					Fields: inventory.ManagedFieldsHash(tugboatFields)})
 			}
-			cs, err := Make(context.Background(), Target{Cluster: r, App: "app", Inventory: inv}, tt.desired, tt.opts)
+			var reader Reader = r
+			if tt.watched {
+				reader = watchedReader{r}
+			}
+			cs, err := Make(context.Background(), Target{Cluster: reader, App: "app", Inventory: inv}, tt.desired, tt.opts)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -216,6 +255,9 @@ func TestPlanDecisions(t *testing.T) {
 			got := map[string]changeset.Action{}
 			for _, c := range cs.Changes {
 				got[c.ID.Name] = c.Action
+				if c.Unvalidated != (c.ID.Name == tt.wantUnvalidated) {
+					t.Errorf("%s: unvalidated %v", c.ID.Name, c.Unvalidated)
+				}
 			}
 			if len(got) != len(tt.want) {
 				t.Errorf("actions %v, want %v", got, tt.want)

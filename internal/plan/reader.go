@@ -34,3 +34,13 @@ type Reader interface {
 }
 
 var _ Reader = (*cluster.Cluster)(nil)
+
+// OwnerWatch is what a Reader fed by a watch of every object Tugboat
+// manages in the cluster can also answer without a request: which app
+// owns an object. The controller's view is one; a direct client is not.
+type OwnerWatch interface {
+	// OwnerOf returns the app whose label the object carries ("" when no
+	// object Tugboat manages has that kind, namespace and name), and
+	// whether the watch could tell (false: not watched, or not synced).
+	OwnerOf(gvk schema.GroupVersionKind, namespace, name string) (app string, known bool)
+}
