@@ -33,9 +33,18 @@ func imageValues() map[string]any {
 	return map[string]any{"image": map[string]any{"repository": testRepo, "digest": testDigest}}
 }
 
+// servesPolicy is what a cluster of Kubernetes 1.36 or later serves that
+// Helm's default capabilities lack: the finalizer policy's kinds, which
+// the chart renders only when the cluster serves them.
+var servesPolicy = []string{
+	"admissionregistration.k8s.io/v1/MutatingAdmissionPolicy",
+	"admissionregistration.k8s.io/v1/MutatingAdmissionPolicyBinding",
+}
+
 // renderChart renders deploy/chart as `helm template tugboat deploy/chart
-// -n namespace` would, with Tugboat's Helm renderer (the Helm SDK).
-func renderChart(t *testing.T, namespace string, values map[string]any) ([]*object.Object, error) {
+// -n namespace --api-versions ...` would, with Tugboat's Helm renderer
+// (the Helm SDK).
+func renderChart(t *testing.T, namespace string, values map[string]any, apiVersions ...string) ([]*object.Object, error) {
 	t.Helper()
 	root, err := filepath.Abs(".")
 	if err != nil {
@@ -43,40 +52,47 @@ func renderChart(t *testing.T, namespace string, values map[string]any) ([]*obje
 	}
 	return helm.Renderer{}.Render(context.Background(), render.Request{
 		Root: root, Path: "chart", Kind: render.KindHelm,
-		Helm: render.HelmOptions{ReleaseName: "tugboat", Namespace: namespace, Values: values},
+		Helm: render.HelmOptions{ReleaseName: "tugboat", Namespace: namespace, Values: values, APIVersions: apiVersions},
 	})
 }
 
 // TestChartMatchesInstall holds the chart to `tug install`: with default
 // values and an image it renders exactly the objects install.Objects
-// returns, but the Namespace (Helm's --create-namespace makes it) and the
-// chart's own labels on the objects' metadata. Everything else, RBAC
-// rules, container args, probes, security context, is compared field by
-// field, so a change to deploy/install that the chart lacks fails here.
+// returns, less those a cluster that does not serve them is not given
+// (the finalizer policy before Kubernetes 1.36), but the Namespace (Helm's
+// --create-namespace makes it) and the chart's own labels on the objects'
+// metadata. Everything else, RBAC rules, container args, probes, security
+// context, the policy's expressions, is compared field by field, so a
+// change to deploy/install that the chart lacks fails here.
 func TestChartMatchesInstall(t *testing.T) {
-	want, err := install.Objects(testImage)
+	all, err := install.Objects(testImage)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = slices.DeleteFunc(want, func(o *object.Object) bool { return o.GetKind() == "Namespace" })
-	got, err := renderChart(t, "tugboat-system", imageValues())
-	if err != nil {
-		t.Fatal(err)
-	}
-	gotByID := byID(got)
-	for _, w := range want {
-		g, ok := gotByID[w.ID()]
-		if !ok {
-			t.Errorf("the chart lacks %s, which tug install applies", w.ID())
-			continue
-		}
-		delete(gotByID, w.ID())
-		if diff := objectDiff(w, g); diff != "" {
-			t.Errorf("%s differs between tug install (-) and the chart (+):\n%s", w.ID(), diff)
-		}
-	}
-	for id := range gotByID {
-		t.Errorf("the chart renders %s, which tug install does not apply", id)
+	all = slices.DeleteFunc(all, func(o *object.Object) bool { return o.GetKind() == "Namespace" })
+	for name, served := range map[string][]string{"Kubernetes 1.36 and later": servesPolicy, "before 1.36": nil} {
+		t.Run(name, func(t *testing.T) {
+			want, _ := install.WithoutUnserved(all, served)
+			got, err := renderChart(t, "tugboat-system", imageValues(), served...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotByID := byID(got)
+			for _, w := range want {
+				g, ok := gotByID[w.ID()]
+				if !ok {
+					t.Errorf("the chart lacks %s, which tug install applies", w.ID())
+					continue
+				}
+				delete(gotByID, w.ID())
+				if diff := objectDiff(w, g); diff != "" {
+					t.Errorf("%s differs between tug install (-) and the chart (+):\n%s", w.ID(), diff)
+				}
+			}
+			for id := range gotByID {
+				t.Errorf("the chart renders %s, which tug install does not apply", id)
+			}
+		})
 	}
 }
 
@@ -157,7 +173,8 @@ func TestChartLint(t *testing.T) {
 // TestChartConformance holds the chart to the conformance corpus's rule:
 // Tugboat renders it exactly as `helm template --include-crds` does (Helm's
 // pkg/action), with default values and with every option on, so that the
-// same chart installed by helm and applied by Tugboat gives one result.
+// same chart installed by helm and applied by Tugboat gives one result
+// ("everything" on a cluster that serves the finalizer policy).
 func TestChartConformance(t *testing.T) {
 	everything := imageValues()
 	merge(everything, map[string]any{
@@ -166,15 +183,22 @@ func TestChartConformance(t *testing.T) {
 		"extraArgs":    []any{"--concurrency=8"},
 		"nodeSelector": map[string]any{"kubernetes.io/os": "linux"},
 	})
-	for name, values := range map[string]map[string]any{"defaults": imageValues(), "everything": everything} {
+	tests := map[string]struct {
+		values      map[string]any
+		apiVersions []string
+	}{
+		"defaults":   {values: imageValues()},
+		"everything": {values: everything, apiVersions: servesPolicy},
+	}
+	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := renderChart(t, "tugboat-system", values)
+			got, err := renderChart(t, "tugboat-system", tt.values, tt.apiVersions...)
 			if err != nil {
 				t.Fatal(err)
 			}
 			root, _ := filepath.Abs(".")
 			out, err := helmref.Template(render.Request{Root: root, Path: "chart",
-				Helm: render.HelmOptions{ReleaseName: "tugboat", Namespace: "tugboat-system", Values: values}})
+				Helm: render.HelmOptions{ReleaseName: "tugboat", Namespace: "tugboat-system", Values: tt.values, APIVersions: tt.apiVersions}})
 			if err != nil {
 				t.Fatalf("helm template: %v", err)
 			}

@@ -13,19 +13,34 @@ import (
 
 // TestChartValues renders the chart with the values that change the
 // controller's Deployment, and checks the args, ports, volumes and
-// Services each one gives, or the error a wrong one gives.
+// Services each one gives, or the error a wrong one gives; and the
+// finalizer policy, rendered when the cluster serves its kind and
+// finalizerPolicy.enabled is left true.
 func TestChartValues(t *testing.T) {
 	tests := []struct {
-		name      string
-		namespace string
-		values    string
-		wantArgs  []string
-		want      []string // substrings of the rendered YAML
-		wantErr   string
+		name        string
+		namespace   string
+		values      string
+		apiVersions []string // served besides Helm's defaults
+		wantArgs    []string
+		want        []string // substrings of the rendered YAML
+		notWant     []string
+		wantErr     string
 	}{{
 		name:     "defaults",
 		wantArgs: []string{"controller", "--leader-elect", "--metrics-address=:8080", "--health-probe-address=:8081"},
 		want:     []string{"image: " + testImage, "replicas: 1"},
+		notWant:  []string{"MutatingAdmissionPolicy"},
+	}, {
+		name:        "a cluster that serves the finalizer policy",
+		apiVersions: servesPolicy,
+		want: []string{"kind: MutatingAdmissionPolicy\n", "kind: MutatingAdmissionPolicyBinding", "policyName: tugboat-prune-finalizer",
+			"tugboat.dev/prune", "failurePolicy: Ignore", "app.kubernetes.io/managed-by: Helm"},
+	}, {
+		name:        "finalizer policy off",
+		values:      `finalizerPolicy: {enabled: false}`,
+		apiVersions: servesPolicy,
+		notWant:     []string{"MutatingAdmissionPolicy"},
 	}, {
 		name:      "another namespace keeps the Lease there",
 		namespace: "gitops",
@@ -97,7 +112,7 @@ image: {pullPolicy: Always}`,
 			if ns == "" {
 				ns = "tugboat-system"
 			}
-			objs, err := renderChart(t, ns, values)
+			objs, err := renderChart(t, ns, values, tt.apiVersions...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)
@@ -111,6 +126,11 @@ image: {pullPolicy: Always}`,
 			for _, w := range tt.want {
 				if !strings.Contains(text, w) {
 					t.Errorf("no %q in\n%s", w, text)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(text, w) {
+					t.Errorf("%q in\n%s", w, text)
 				}
 			}
 			if tt.wantArgs != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/install"
+	"github.com/tugboat-gitops/tugboat/internal/inventory"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 	"github.com/tugboat-gitops/tugboat/internal/pipeline"
 	"github.com/tugboat-gitops/tugboat/internal/source"
@@ -41,9 +42,12 @@ func newInstallCommand(g *GlobalOptions) *cobra.Command {
 		Use:   "install --image REF",
 		Short: "Install the controller and its CRD in a cluster (or print them with --export)",
 		Long: `Apply the Application CRD, the tugboat-system namespace, the controller's
-ServiceAccount and RBAC, and its Deployment running --image, as the app
-"tugboat", with the same engine as tug apply: a second install changes
-nothing, a new image rolls the Deployment. --export prints the objects.
+ServiceAccount and RBAC, its Deployment running --image, and a
+MutatingAdmissionPolicy that adds the prune finalizer to new Applications
+(left out on a cluster before Kubernetes 1.36, where the controller adds
+it), as the app "tugboat", with the same engine as tug apply: a second
+install changes nothing, a new image rolls the Deployment. --export
+prints the objects.
 
 A tag in --image is resolved to its digest in the registry, so that the
 Deployment names one immutable image (repository@sha256:...): credentials
@@ -109,38 +113,81 @@ func (o installOptions) resolveImage(ctx context.Context, errOut io.Writer) (str
 	return ref.Pin(ctx, reg)
 }
 
+// policyTimeout bounds tug install's wait for the finalizer policy to
+// take effect, some seconds after the CRD is first created.
+const policyTimeout = 30 * time.Second
+
 // applyInstall applies the installation as the app "tugboat", from a
-// directory holding it, as tug apply would apply a checkout.
+// directory holding it, as tug apply would apply a checkout, less what
+// the cluster does not serve of the optional finalizer policy.
 func applyInstall(cmd *cobra.Command, g *GlobalOptions, o installOptions, objs []*object.Object) error {
-	dir, err := os.MkdirTemp("", "tugboat-install-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	f, err := os.Create(filepath.Join(dir, "install.yaml"))
-	if err != nil {
-		return err
-	}
-	err = writeObjects(f, OutputYAML, objs)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
+	ctx := cmd.Context()
 	c, err := cluster.Connect(g.Kubeconfig, g.Context)
 	if err != nil {
 		return err
 	}
+	objs, policy, err := servedObjects(ctx, c, objs, g.Streams.ErrOut)
+	if err != nil {
+		return err
+	}
+	dir, err := writeInstall(objs)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
 	app := pipeline.App{Name: install.App, Source: pipeline.SourceSpec{Dir: dir},
 		Sync: pipeline.SyncOptions{Prune: true, Wait: !o.noWait, Timeout: o.timeout}}
 	hooks, done := g.applyHooks()
 	defer done()
-	res, err := g.pipeline().Apply(cmd.Context(), app, c, hooks)
+	res, err := g.pipeline().Apply(ctx, app, c, hooks)
 	if res != nil {
 		fmt.Fprintf(g.Streams.Out, "tugboat on %s: %s\n", c.Name, res.ChangeSet.Summary())
 	}
-	return err
+	if err != nil || !policy || o.noWait {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, policyTimeout)
+	defer cancel()
+	if err := install.WaitPolicy(ctx, c.Dynamic, inventory.Namespace); err != nil {
+		fmt.Fprintf(g.Streams.ErrOut, "warning: %v (the controller adds the finalizer itself)\n", err)
+	}
+	return nil
+}
+
+// servedObjects leaves the finalizer policy out of objs when c does not
+// serve its kinds (before Kubernetes 1.36), and says so on errOut; policy
+// reports whether it stays in.
+func servedObjects(ctx context.Context, c *cluster.Cluster, objs []*object.Object, errOut io.Writer) (kept []*object.Object, policy bool, err error) {
+	_, served, err := c.Capabilities(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	kept, dropped := install.WithoutUnserved(objs, served)
+	if len(dropped) > 0 {
+		fmt.Fprintf(errOut, "finalizer policy skipped: %s does not serve admissionregistration.k8s.io/v1 MutatingAdmissionPolicy (Kubernetes 1.36+); the controller adds the tugboat.dev/prune finalizer itself\n", c.Name)
+	}
+	return kept, len(dropped) == 0, nil
+}
+
+// writeInstall writes objs to install.yaml in a new temporary directory,
+// which the caller removes.
+func writeInstall(objs []*object.Object) (string, error) {
+	dir, err := os.MkdirTemp("", "tugboat-install-")
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Create(filepath.Join(dir, "install.yaml"))
+	if err == nil {
+		err = writeObjects(f, OutputYAML, objs)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
 }
 
 func newUninstallCommand(g *GlobalOptions) *cobra.Command {

@@ -4,36 +4,53 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/tugboat-gitops/tugboat/internal/testenv"
 )
 
-// TestInstall: --export prints the CRD and the controller with the image;
-// install applies them and waits until the controller is ready; a second
-// install changes nothing; uninstall removes the controller and the CRD
-// and keeps tugboat-system, which holds every app's inventory.
+// TestInstall: --export prints the CRD, the controller with the image and
+// the finalizer policy; install applies them and waits until the
+// controller is ready and the policy in effect, so that an Application
+// created right after it has the prune finalizer; a second install
+// changes nothing; uninstall removes the controller, the policy and the
+// CRD and keeps tugboat-system, which holds every app's inventory.
 func TestInstall(t *testing.T) {
 	image := "127.0.0.1:5000/tug@sha256:" + strings.Repeat("ab", 32)
 	checkRun(t, []string{"install", "--export", "--image", image}, ExitOK, "",
-		[]string{"kind: CustomResourceDefinition", "kind: Deployment", "image: " + image, "name: tugboat-controller"})
+		[]string{"kind: CustomResourceDefinition", "kind: Deployment", "image: " + image, "name: tugboat-controller",
+			"kind: MutatingAdmissionPolicy", "name: tugboat-prune-finalizer"})
 	checkRun(t, []string{"install", "--export"}, ExitFailure, "no controller image", nil)
 
 	env := testenv.NewCluster(t, testenv.ClusterOptions{Name: "cli-install"})
 	kc := []string{"--kubeconfig", env.Kubeconfig}
 	checkRun(t, append([]string{"install", "--image", image, "--timeout", "2m"}, kc...), ExitOK, "", []string{"tugboat on", "to create"})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	apps := dynamic.NewForConfigOrDie(env.Config).Resource(applicationsResource).Namespace("default")
+	app := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "tugboat.dev/v1alpha1", "kind": "Application",
+		"metadata": map[string]any{"name": "web"}, "spec": map[string]any{"path": "apps/web"}}}
+	if got, err := apps.Create(ctx, app, metav1.CreateOptions{}); err != nil {
+		t.Errorf("an Application created right after tug install: %v", err)
+	} else if fins := got.GetFinalizers(); !slices.Equal(fins, []string{"tugboat.dev/prune"}) {
+		t.Errorf("an Application created right after tug install has the finalizers %q, want the policy's tugboat.dev/prune", fins)
+	}
 	checkRun(t, append([]string{"install", "--image", image}, kc...), ExitOK, "", []string{"0 to create, 0 to update, 0 to prune"})
 	checkRun(t, append([]string{"uninstall"}, kc...), ExitOK, "", []string{"tugboat removed"})
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	cs := env.Clientset()
+	if _, err := cs.AdmissionregistrationV1().MutatingAdmissionPolicies().Get(ctx, "tugboat-prune-finalizer", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the finalizer policy after uninstall: %v, want it gone", err)
+	}
 	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 		_, err := cs.AppsV1().Deployments("tugboat-system").Get(ctx, "tugboat-controller", metav1.GetOptions{})
 		return apierrors.IsNotFound(err), nil
