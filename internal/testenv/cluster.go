@@ -30,6 +30,8 @@ type ClusterOptions struct {
 	Progress io.Writer
 	// StartTimeout bounds the start of the components (default 90s).
 	StartTimeout time.Duration
+	// Profiling serves the API server's /debug/pprof, for benchmarks.
+	Profiling bool
 }
 
 // Cluster is a running local control plane.
@@ -73,7 +75,7 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
-	if err := c.start(ctx, bin, opts.Nodes); err != nil {
+	if err := c.start(ctx, bin, opts.Nodes, opts.Profiling); err != nil {
 		c.stopProcesses()
 		return nil, fmt.Errorf("start cluster %s (component logs kept in %s): %w", opts.Name, c.LogDir, err)
 	}
@@ -96,7 +98,7 @@ func (o ClusterOptions) withDefaults() ClusterOptions {
 	return o
 }
 
-func (c *Cluster) start(ctx context.Context, bin string, nodes int) error {
+func (c *Cluster) start(ctx context.Context, bin string, nodes int, profiling bool) error {
 	var err error
 	if c.pki, err = newPKI(c.Dir); err != nil {
 		return err
@@ -105,7 +107,7 @@ func (c *Cluster) start(ctx context.Context, bin string, nodes int) error {
 	if err != nil {
 		return err
 	}
-	if err := c.startAPIServer(ctx, bin, etcdURL); err != nil {
+	if err := c.startAPIServer(ctx, bin, etcdURL, profiling); err != nil {
 		return err
 	}
 	for _, start := range []func(context.Context, string) error{c.startControllerManager, c.startScheduler, c.startKwok} {
@@ -156,6 +158,19 @@ func (c *Cluster) Healthy() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ComponentCPU returns the CPU time each running component has used so
+// far, read from /proc: the difference of two calls is what a benchmark
+// cost the control plane.
+func (c *Cluster) ComponentCPU() map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for _, p := range c.procs {
+		if cpu, err := processCPU(p.cmd.Process.Pid); err == nil {
+			out[p.name] = cpu
+		}
+	}
+	return out
 }
 
 // ComponentMemory returns the resident memory of each running component, in

@@ -56,7 +56,7 @@ func (c *Cluster) startEtcd(ctx context.Context, bin string) (string, error) {
 	return client, waitHTTP(ctx, proc, client+"/health", nil)
 }
 
-func (c *Cluster) startAPIServer(ctx context.Context, bin, etcdURL string) error {
+func (c *Cluster) startAPIServer(ctx context.Context, bin, etcdURL string, profiling bool) error {
 	p, err := ports(1)
 	if err != nil {
 		return err
@@ -80,7 +80,7 @@ func (c *Cluster) startAPIServer(ctx context.Context, bin, etcdURL string) error
 		// Without the node-lifecycle controller nothing would lift the
 		// not-ready taint this plugin puts on a new node.
 		"--disable-admission-plugins=TaintNodesByCondition",
-		"--profiling=false",
+		"--profiling="+strconv.FormatBool(profiling),
 	)
 	if err != nil {
 		return err

@@ -130,3 +130,30 @@ func processRSS(pid int) (int64, error) {
 	}
 	return 0, fmt.Errorf("no VmRSS for process %d", pid)
 }
+
+// processCPU returns the CPU time (user and system) a process has used,
+// from /proc/PID/stat, whose fields 14 and 15 are in clock ticks (100 a
+// second on Linux).
+func processCPU(pid int) (time.Duration, error) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces; it ends at the last ')'.
+	i := strings.LastIndexByte(string(stat), ')')
+	if i < 0 {
+		return 0, fmt.Errorf("parse stat of %d", pid)
+	}
+	fields := strings.Fields(string(stat[i+1:]))
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("parse stat of %d: %d fields", pid, len(fields))
+	}
+	var utime, stime int64
+	if _, err := fmt.Sscan(fields[11], &utime); err != nil {
+		return 0, fmt.Errorf("parse utime of %d: %w", pid, err)
+	}
+	if _, err := fmt.Sscan(fields[12], &stime); err != nil {
+		return 0, fmt.Errorf("parse stime of %d: %w", pid, err)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}

@@ -12,9 +12,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -23,13 +28,16 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/tugboat-gitops/tugboat/bench"
 	"github.com/tugboat-gitops/tugboat/bench/reqcount"
+	"github.com/tugboat-gitops/tugboat/internal/cluster"
 	"github.com/tugboat-gitops/tugboat/internal/controller"
+	"github.com/tugboat-gitops/tugboat/internal/install"
 	"github.com/tugboat-gitops/tugboat/internal/testenv"
 	"github.com/tugboat-gitops/tugboat/internal/webhook"
 )
@@ -45,6 +53,9 @@ type options struct {
 	latency     int
 	cpuProfile  string
 	steadyProf  string
+	apiProfile  string
+	logFile     string
+	policy      bool
 }
 
 func main() {
@@ -56,6 +67,9 @@ func main() {
 	flag.StringVar(&o.interval, "interval", "1m", "the Applications' interval")
 	flag.IntVar(&o.latency, "latency", 0, "tries of each latency (webhook, 10 s polling, drift); 0 skips them")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first sync to this file")
+	flag.BoolVar(&o.policy, "finalizer-policy", true, "install the admission policy that adds the prune finalizer, as tug install does")
+	flag.StringVar(&o.logFile, "log", "", "write the controller's logs (JSON) to this file")
+	flag.StringVar(&o.apiProfile, "apiserver-cpuprofile", "", "write a CPU profile of kube-apiserver during the first sync (up to 30 s) to this file")
 	flag.StringVar(&o.steadyProf, "steady-cpuprofile", "", "write a CPU profile of the steady-state window to this file")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
@@ -71,17 +85,19 @@ func run(ctx context.Context, o options) error {
 	if !ok {
 		return fmt.Errorf("-workload %q: want argo, flux or idle", o.workload)
 	}
-	c, err := testenv.StartCluster(ctx, testenv.ClusterOptions{Name: "bench-apps"})
+	c, err := testenv.StartCluster(ctx, testenv.ClusterOptions{Name: "bench-apps", Profiling: o.apiProfile != ""})
 	if err != nil {
 		return err
 	}
 	defer c.Stop()
 	rawObjs := w.rawObjects(o.apps, "default")
+	rawSelf, rawPlane := cpuTime(), c.ComponentCPU()
 	row, err := bench.RawApply(ctx, c.Config, rawObjs, 32)
 	if err != nil {
 		return err
 	}
 	raw := row.Wall
+	fmt.Printf("raw SSA of %d objects %.2f s; CPU: %s\n", len(rawObjs), raw.Seconds(), cpuShares(raw, cpuTime()-rawSelf, rawPlane, c.ComponentCPU()))
 	if waited, err := available(ctx, c.Clientset()); err != nil {
 		return err
 	} else if waited > 0 {
@@ -96,6 +112,11 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	cs := c.Clientset()
+	if o.policy {
+		if err := installPolicy(ctx, c.Config); err != nil {
+			return err
+		}
+	}
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "git", Namespace: "default"},
 		StringData: map[string]string{"username": git.Username, "password": git.Password}}
 	if _, err := cs.CoreV1().Secrets("default").Create(ctx, secret, metav1.CreateOptions{}); err != nil {
@@ -111,8 +132,17 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	hookToken := []byte("bench-hook-token")
+	logger := slog.New(slog.DiscardHandler)
+	if o.logFile != "" {
+		f, err := os.Create(o.logFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logger = slog.New(slog.NewJSONHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	go func() {
-		_ = controller.Run(runCtx, controller.Options{Config: cfg, CacheDir: filepath.Join(os.TempDir(), "bench-apps-cache"),
+		_ = controller.Run(runCtx, controller.Options{Config: cfg, Logger: logger, CacheDir: filepath.Join(os.TempDir(), "bench-apps-cache"),
 			Concurrency: o.concurrency, WebhookAddr: hookAddr,
 			Receivers: []webhook.Receiver{{Name: "bench", Provider: webhook.Generic, Secret: hookToken}}})
 	}()
@@ -126,6 +156,8 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
+	apiProfiled := profileAPIServer(ctx, cs, o.apiProfile)
+	cpuStart, planeStart := cpuTime(), c.ComponentCPU()
 	start := time.Now()
 	// Created concurrently, as `kubectl apply -f` of a list would.
 	g, gctx := errgroup.WithContext(ctx)
@@ -147,6 +179,10 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("%s workload, %d apps of %s: raw SSA of %d objects %.2f s; all Applications Ready %.2f s after creation: %.1fx raw\n",
 		o.workload, o.apps, w.name, len(rawObjs), raw.Seconds(), synced.Seconds(), synced.Seconds()/raw.Seconds())
 	fmt.Printf("  controller requests for the first sync: %s\n", sync)
+	if err := <-apiProfiled; err != nil {
+		return err
+	}
+	fmt.Printf("  CPU in those %.2f s: %s\n", synced.Seconds(), cpuShares(synced, cpuTime()-cpuStart, planeStart, c.ComponentCPU()))
 	counter.Reset()
 	cpu0 := cpuTime()
 	if o.steadyProf != "" {
@@ -210,27 +246,106 @@ func available(ctx context.Context, cs kubernetes.Interface) (time.Duration, err
 	}
 }
 
+// installPolicy applies the finalizer policy of tug install and waits,
+// as tug install does, until new Applications get the finalizer.
+func installPolicy(ctx context.Context, cfg *rest.Config) error {
+	all, err := install.Objects("bench.invalid/tug:none")
+	if err != nil {
+		return err
+	}
+	_, policy := install.WithoutUnserved(all, nil)
+	c, err := cluster.FromConfig("bench", cfg)
+	if err != nil {
+		return err
+	}
+	for _, o := range policy {
+		if _, err := c.Apply(ctx, o, cluster.ApplyOptions{}); err != nil {
+			return fmt.Errorf("apply %s: %w", o, err)
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return install.WaitPolicy(wctx, dynamic.NewForConfigOrDie(cfg), "default")
+}
+
+// profileAPIServer fetches, if path is set, a 30 s CPU profile of the API
+// server (its /debug/pprof, on by default) into path, and says when done.
+func profileAPIServer(ctx context.Context, cs kubernetes.Interface, path string) <-chan error {
+	done := make(chan error, 1)
+	if path == "" {
+		done <- nil
+		return done
+	}
+	go func() {
+		data, err := cs.CoreV1().RESTClient().Get().AbsPath("/debug/pprof/profile").Param("seconds", "30").Timeout(time.Minute).DoRaw(ctx)
+		if err != nil {
+			done <- fmt.Errorf("API server profile: %w", err)
+			return
+		}
+		done <- os.WriteFile(path, data, 0o644)
+	}()
+	return done
+}
+
+// allReady waits until n Applications are Ready, from a watch: it
+// notices the last one at once, and costs the API server one LIST, not
+// one every few hundred milliseconds while the controller is timed.
 func allReady(ctx context.Context, dyn dynamic.Interface, n int) error {
+	ready := map[string]bool{}
 	for {
 		list, err := dyn.Resource(applications).Namespace("default").List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return err
 		}
-		ready := 0
+		clear(ready)
 		for _, u := range list.Items {
 			if isReady(&u) {
-				ready++
+				ready[u.GetName()] = true
 			}
 		}
-		if ready >= n {
+		if len(ready) >= n {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%d of %d Ready: %w", ready, n, ctx.Err())
-		case <-time.After(250 * time.Millisecond):
+		w, err := dyn.Resource(applications).Namespace("default").Watch(ctx, metav1.ListOptions{ResourceVersion: list.GetResourceVersion()})
+		if err != nil {
+			return err
+		}
+		for ev := range w.ResultChan() {
+			u, ok := ev.Object.(*unstructured.Unstructured)
+			if !ok {
+				continue
+			}
+			if isReady(u) && ev.Type != watch.Deleted {
+				ready[u.GetName()] = true
+			} else {
+				delete(ready, u.GetName())
+			}
+			if len(ready) >= n {
+				w.Stop()
+				return nil
+			}
+		}
+		// The watch ended (a timeout, the server's): list again.
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%d of %d Ready: %w", len(ready), n, err)
 		}
 	}
+}
+
+// cpuShares says where the CPU of a timed window went: this process (the
+// controller and the harness) and each control-plane component, as a
+// share of one core over the window.
+func cpuShares(window, self time.Duration, before, after map[string]time.Duration) string {
+	names := slices.Sorted(maps.Keys(after))
+	parts := []string{fmt.Sprintf("controller+harness %.0f%%", 100*self.Seconds()/window.Seconds())}
+	total := self
+	for _, name := range names {
+		d := after[name] - before[name]
+		total += d
+		parts = append(parts, fmt.Sprintf("%s %.0f%%", name, 100*d.Seconds()/window.Seconds()))
+	}
+	parts = append(parts, fmt.Sprintf("total %.0f%% of a core (the machine has %d)", 100*total.Seconds()/window.Seconds(), runtime.NumCPU()))
+	return strings.Join(parts, ", ")
 }
 
 func isReady(u *unstructured.Unstructured) bool {
