@@ -22,6 +22,11 @@ const (
 // the value once a sync has handled it.
 const RequestedAtAnnotation = "tugboat.dev/requested-at"
 
+// PruneFinalizer makes deleting an Application that prunes delete what it
+// owns first. tug install's admission policy adds it to a new
+// Application; the controller adds it where no policy did.
+const PruneFinalizer = "tugboat.dev/prune"
+
 // Application is an app that the controller keeps in sync: the same spec
 // as an entry of tugboat.yaml, as a resource.
 //

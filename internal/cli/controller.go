@@ -52,7 +52,7 @@ kubeconfig, one of its contexts.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Namespace, "watch-namespace", "", "reconcile only the Applications of this namespace (default: all)")
-	f.IntVar(&opts.Concurrency, "concurrency", 4, "Applications reconciled at once")
+	f.IntVar(&opts.Concurrency, "concurrency", controller.DefaultConcurrency, "Applications reconciled at once")
 	f.StringVar(&opts.ProbeAddr, "health-probe-address", ":8081", "address of /healthz and /readyz (empty: none)")
 	f.StringVar(&opts.MetricsAddr, "metrics-address", ":8080", "address of /metrics, Prometheus (empty: none)")
 	f.StringVar(&opts.WebhookAddr, "webhook-address", "", "address of the push webhook receivers, /hook/NAME (empty: none)")

@@ -185,7 +185,7 @@ func (r *reconciler) emit(app *v1alpha1.Application, before string, status *v1al
 
 // finalizer makes deleting an Application that prunes delete what it owns
 // first, as Flux does; with prune off the objects stay.
-const finalizer = "tugboat.dev/prune"
+const finalizer = v1alpha1.PruneFinalizer
 
 func prunes(app *v1alpha1.Application) bool {
 	return app.Spec.Sync.Prune == nil || *app.Spec.Sync.Prune

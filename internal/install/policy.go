@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/tugboat-gitops/tugboat/api/v1alpha1"
 	"github.com/tugboat-gitops/tugboat/internal/object"
 )
 
@@ -22,7 +23,7 @@ import (
 const FinalizerPolicy = "tugboat-prune-finalizer"
 
 // pruneFinalizer is the finalizer the policy adds, the controller's.
-const pruneFinalizer = "tugboat.dev/prune"
+const pruneFinalizer = v1alpha1.PruneFinalizer
 
 // optionalKinds are the kinds of the installation a cluster may not serve:
 // the finalizer policy's, served from Kubernetes 1.36. The installation

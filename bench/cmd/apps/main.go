@@ -62,7 +62,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.workload, "workload", "argo", "argo (one ConfigMap per app), flux (ServiceAccount, Service, Deployment, Ingress) or idle (20 objects)")
 	flag.IntVar(&o.apps, "apps", 500, "number of Applications")
-	flag.IntVar(&o.concurrency, "concurrency", 16, "Applications reconciled at once")
+	flag.IntVar(&o.concurrency, "concurrency", 32, "Applications reconciled at once (the raw loop's 32 workers)")
 	flag.DurationVar(&o.steady, "steady", 30*time.Second, "steady-state window with nothing changing")
 	flag.StringVar(&o.interval, "interval", "1m", "the Applications' interval")
 	flag.IntVar(&o.latency, "latency", 0, "tries of each latency (webhook, 10 s polling, drift); 0 skips them")
