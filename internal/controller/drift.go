@@ -101,12 +101,10 @@ func (d *driftWatch) track(app types.NamespacedName, name string, resources []sc
 const appIndex = "app"
 
 // owned returns the metadata of what app owns of resource, if a synced
-// informer watches it (a stopped one is synced, but no longer follows).
+// informer watches it.
 func (d *driftWatch) owned(resource schema.GroupVersionResource, app string) ([]metav1.PartialObjectMetadata, bool) {
-	d.mu.Lock()
-	inf := d.informers[resource]
-	d.mu.Unlock()
-	if inf == nil || !inf.HasSynced() || d.ctx.Err() != nil {
+	inf := d.synced(resource)
+	if inf == nil {
 		return nil, false
 	}
 	objs, err := inf.GetIndexer().ByIndex(appIndex, app)
@@ -122,20 +120,26 @@ func (d *driftWatch) owned(resource schema.GroupVersionResource, app string) ([]
 	return out, true
 }
 
-// ownerOf returns the app label of a managed object of resource, "" if
-// there is none, when a synced informer watches resource.
-func (d *driftWatch) ownerOf(resource schema.GroupVersionResource, namespace, name string) (string, bool) {
+// synced returns the informer of resource if one runs and has synced
+// (a stopped one is synced, but no longer follows); nil otherwise.
+func (d *driftWatch) synced(resource schema.GroupVersionResource) cache.SharedIndexInformer {
 	d.mu.Lock()
 	inf := d.informers[resource]
 	d.mu.Unlock()
 	if inf == nil || !inf.HasSynced() || d.ctx.Err() != nil {
+		return nil
+	}
+	return inf
+}
+
+// ownerOf returns the app label of a managed object of resource, "" if
+// there is none, when a synced informer watches resource.
+func (d *driftWatch) ownerOf(resource schema.GroupVersionResource, namespace, name string) (string, bool) {
+	inf := d.synced(resource)
+	if inf == nil {
 		return "", false
 	}
-	key := name
-	if namespace != "" {
-		key = namespace + "/" + name
-	}
-	o, exists, err := inf.GetIndexer().GetByKey(key)
+	o, exists, err := inf.GetIndexer().GetByKey(cache.NewObjectName(namespace, name).String())
 	if err != nil {
 		return "", false
 	}
