@@ -130,7 +130,7 @@ func (a *applier) one(ctx context.Context, ch *changeset.Change) error {
 // before it: another manager, or another operation, has fields on it.
 func existed(fields []metav1.ManagedFieldsEntry) bool {
 	for _, f := range fields {
-		if f.Manager != cluster.FieldManager || f.Operation != metav1.ManagedFieldsOperationApply {
+		if !cluster.Applied(f) {
 			return true
 		}
 	}

@@ -20,6 +20,12 @@ import (
 // FieldManager is the server-side apply field manager of every write.
 const FieldManager = "tugboat"
 
+// Applied reports whether a managedFields entry is Tugboat's own by apply:
+// FieldManager's, from a server-side apply.
+func Applied(e metav1.ManagedFieldsEntry) bool {
+	return e.Manager == FieldManager && e.Operation == metav1.ManagedFieldsOperationApply
+}
+
 // ApplyOptions modify one server-side apply.
 type ApplyOptions struct {
 	// DryRun asks the API server to validate, default and merge without

@@ -221,7 +221,7 @@ func entryKey(e Entry) string {
 // managedFields; "" if it owns none.
 func ManagedFieldsHash(entries []metav1.ManagedFieldsEntry) string {
 	for _, e := range entries {
-		if e.Manager == cluster.FieldManager && e.Operation == metav1.ManagedFieldsOperationApply && e.FieldsV1 != nil {
+		if cluster.Applied(e) && e.FieldsV1 != nil {
 			sum := sha256.Sum256(e.FieldsV1.Raw)
 			return hex.EncodeToString(sum[:12])
 		}
