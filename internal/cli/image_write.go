@@ -39,16 +39,24 @@ type writeOptions struct {
 }
 
 func (o *writeOptions) addFlags(cmd *cobra.Command) {
+	o.addTargetFlags(cmd)
 	f := cmd.Flags()
-	f.StringVarP(&o.file, "file", "f", v1alpha1.FileName, "the repository's apps file (with --repo, its path in the repository)")
 	f.StringVar(&o.app, "app", "", "the app of the apps file whose files to set")
-	f.BoolVar(&o.commit, "commit", false, "commit the changed files in the local git repository")
-	f.BoolVar(&o.push, "push", false, "commit and push to origin's current branch (or to --repo), redoing the edit on the new head if the branch moved; credentials from TUGBOAT_GIT_*")
-	f.StringVar(&o.repo, "repo", "", "with --push: the git repository to clone, edit and push, instead of the local checkout")
 	f.StringVar(&o.branch, "branch", "", "with --repo: the branch to push to (default: the remote's HEAD)")
 	f.StringVar(&o.message, "message", "", "commit message, a Go template over .Changes and .Lines (default: the app's imageUpdate.messageTemplate, else \"tugboat: update images\" and a line per update)")
 	f.StringVar(&o.author.Name, "author-name", "", "commit author's name (default: the app's imageUpdate.author, else tugboat)")
 	f.StringVar(&o.author.Email, "author-email", "", "commit author's email (default: the app's imageUpdate.author, else tugboat@tugboat.dev)")
+}
+
+// addTargetFlags adds the flags that say where the edit is made and
+// how it leaves: the apps file, --commit, --push and --repo; every
+// command that writes to the repository has them alike.
+func (o *writeOptions) addTargetFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVarP(&o.file, "file", "f", v1alpha1.FileName, "the repository's apps file (with --repo, its path in the repository)")
+	f.BoolVar(&o.commit, "commit", false, "commit the changed files in the local git repository")
+	f.BoolVar(&o.push, "push", false, "commit and push to origin's current branch (or to --repo), redoing the edit on the new head if the branch moved; credentials from TUGBOAT_GIT_*")
+	f.StringVar(&o.repo, "repo", "", "with --push: the git repository to clone, edit and push, instead of the local checkout")
 }
 
 // validate checks the flags that go together, before any work.

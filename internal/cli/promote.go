@@ -65,10 +65,7 @@ that branch instead (created from the current one), for review:
 	f.BoolVar(&o.imagesOnly, "images-only", false, "leave chart versions as they are")
 	f.BoolVar(&o.requireHealthy, "require-healthy", false, "refuse unless --from runs the commit promoted and all it owns is healthy")
 	w := &o.write
-	f.StringVarP(&w.file, "file", "f", v1alpha1.FileName, "the repository's apps file (with --repo, its path in the repository)")
-	f.BoolVar(&w.commit, "commit", false, "commit the changed files in the local git repository")
-	f.BoolVar(&w.push, "push", false, "commit and push to origin's current branch (or to --repo), redoing the edit on the new head if the branch moved; credentials from TUGBOAT_GIT_*")
-	f.StringVar(&w.repo, "repo", "", "with --push: the git repository to clone, edit and push, instead of the local checkout")
+	w.addTargetFlags(cmd)
 	f.StringVar(&w.pushBranch, "branch", "", "with --push: push to this branch (made from the current one) for review")
 	f.StringVar(&w.message, "message", "", "commit message, a Go template over .From, .To, .Changes and .Lines (default: \"tugboat: promote FROM to TO\" and a line per change)")
 	f.StringVar(&w.author.Name, "author-name", "", "commit author's name (default tugboat)")
